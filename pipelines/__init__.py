@@ -1,0 +1,1 @@
+"""Khuyến công warehouse: the Dagster code location."""

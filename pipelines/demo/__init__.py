@@ -1,0 +1,1 @@
+"""Deterministic demo submissions that reproduce the published figures."""

@@ -1,0 +1,1 @@
+"""Reading provincial submissions into raw warehouse tables."""

@@ -1,0 +1,208 @@
+"""One ingestion pass: every file under the raw root into a fresh build database.
+
+Rules (also in the README):
+- Exact duplicates: a file whose bytes (sha256) equal an earlier file's is `duplicate` and read once.
+  "Earlier" means older modification time, then path.
+- Supersession: for each dataset, province and year, the rows of the latest file (modification
+  time, then path) are the ones kept. A file left with no province-year of its own is `superseded`.
+- A file that cannot be read, or whose every row is rejected, is `rejected` with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .. import reference
+from ..settings import INGESTED_DATASETS, Paths
+from .config import CONFIG_DIR, load_dataset_config
+from .discover import FoundFile, discover
+from .projects import ParsedFile, ProjectsParser
+from .provinces import resolver
+from .readers import UnreadableFile, read_sheets
+
+PROJECT_COLUMNS = {
+    "project_code": "VARCHAR", "project_name": "VARCHAR", "program_level": "VARCHAR",
+    "program_level_raw": "VARCHAR", "support_content_raw": "VARCHAR", "beneficiary_name": "VARCHAR",
+    "beneficiary_type": "VARCHAR", "beneficiary_type_raw": "VARCHAR", "location": "VARCHAR",
+    "year": "INTEGER", "central_budget_vnd": "BIGINT", "local_budget_vnd": "BIGINT",
+    "beneficiary_contribution_vnd": "BIGINT", "total_cost_vnd": "BIGINT", "status": "VARCHAR",
+    "status_raw": "VARCHAR", "jobs_created": "INTEGER", "trainees": "INTEGER",
+    "province_code": "VARCHAR", "province_code_2025": "VARCHAR", "province_source": "VARCHAR",
+    "source_file": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "INTEGER", "source_sha256": "VARCHAR",
+}
+
+
+@dataclass
+class FileOutcome:
+    found: FoundFile
+    status: str = "loaded"
+    reason: str | None = None
+    parsed: ParsedFile | None = None
+    province_code: str | None = None
+    province_code_2025: str | None = None
+    years: list[int] = field(default_factory=list)
+    rows_accepted: int = 0
+
+
+@dataclass
+class IngestSummary:
+    files: Counter
+    rows_accepted: int
+    rows_rejected: int
+
+
+def parse_file(found: FoundFile, config_dir: Path = CONFIG_DIR) -> FileOutcome:
+    """Read one file; never raises for anything wrong with the file itself."""
+    outcome = FileOutcome(found)
+    if found.problem:
+        outcome.status, outcome.reason = "rejected", found.problem
+        return outcome
+    if found.dataset not in INGESTED_DATASETS:
+        outcome.status = "rejected"
+        outcome.reason = f"dataset '{found.dataset}' is not ingested by this version of the warehouse"
+        return outcome
+    config = load_dataset_config(found.dataset, config_dir)
+    parser = ProjectsParser(config, resolver(config_dir / "provinces.yaml"))
+    try:
+        sheets = read_sheets(found.path)
+        outcome.parsed = parser.parse(sheets, found.relative)
+    except UnreadableFile as exc:
+        outcome.status, outcome.reason = "rejected", str(exc)
+        return outcome
+    parsed = outcome.parsed
+    if not parsed.tables:
+        notes = "; ".join(f"sheet '{s.name}': {s.note}" for s in parsed.sheets) or "the file has no sheets"
+        outcome.status, outcome.reason = "rejected", f"no project table in the file ({notes})"
+    elif not parsed.records:
+        outcome.status = "rejected"
+        outcome.reason = f"no row could be read: all {len(parsed.rejected)} rows rejected" if parsed.rejected \
+            else "the project table has no rows"
+    return outcome
+
+
+def _supersede(outcomes: list[FileOutcome]) -> None:
+    """Keep, per dataset × province × year, only the latest file's rows."""
+    order = sorted((o for o in outcomes if o.status == "loaded"),
+                   key=lambda o: (o.found.modified_at, o.found.relative))
+    winner: dict[tuple, FileOutcome] = {}
+    for o in order:
+        for rec in o.parsed.records:
+            winner[(o.found.dataset, rec.get("province_code") or "", rec["province_code_2025"], rec["year"])] = o
+    for o in order:
+        keep, replaced_by = [], set()
+        for rec in o.parsed.records:
+            w = winner[(o.found.dataset, rec.get("province_code") or "", rec["province_code_2025"], rec["year"])]
+            if w is o:
+                keep.append(rec)
+            else:
+                replaced_by.add(w.found.relative)
+        o.parsed.records = keep
+        if not keep:
+            o.status = "superseded"
+            o.reason = "replaced by a later file for the same province and year: " + ", ".join(sorted(replaced_by))
+            o.parsed.rejected = []
+        elif replaced_by:
+            o.reason = "some province-years replaced by a later file: " + ", ".join(sorted(replaced_by))
+
+
+def _mark_duplicates(outcomes: list[FileOutcome]) -> None:
+    first: dict[str, FileOutcome] = {}
+    for o in sorted(outcomes, key=lambda o: (o.found.modified_at, o.found.relative)):
+        sha = o.found.sha256
+        if sha is None or o.found.problem:
+            continue
+        if sha in first:
+            o.status, o.reason = "duplicate", f"same content as {first[sha].found.relative}"
+        else:
+            first[sha] = o
+
+
+def ingest(paths: Paths, config_dir: Path = CONFIG_DIR) -> IngestSummary:
+    found = discover(paths.raw_dir)
+    outcomes = [FileOutcome(f) for f in found]
+    _mark_duplicates(outcomes)
+    outcomes = [parse_file(o.found, config_dir) if o.status == "loaded" else o for o in outcomes]
+    _supersede(outcomes)
+    for o in outcomes:
+        if o.parsed and o.status == "loaded":
+            o.rows_accepted = len(o.parsed.records)
+            o.years = sorted({r["year"] for r in o.parsed.records})
+            codes = Counter((r.get("province_code"), r["province_code_2025"]) for r in o.parsed.records)
+            o.province_code, o.province_code_2025 = codes.most_common(1)[0][0]
+    _write(paths.build_db, outcomes)
+    return IngestSummary(
+        files=Counter(o.status for o in outcomes),
+        rows_accepted=sum(o.rows_accepted for o in outcomes),
+        rows_rejected=sum(len(o.parsed.rejected) for o in outcomes if o.parsed and o.status != "superseded"),
+    )
+
+
+def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
+    """A fresh build database: reference tables, raw rows, and the audit trail."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    now = datetime.now(timezone.utc)
+    records = [
+        {**r, "source_file": o.found.relative, "source_sha256": o.found.sha256}
+        for o in outcomes if o.parsed and o.status == "loaded" for r in o.parsed.records
+    ]
+    projects = pd.DataFrame(records, columns=list(PROJECT_COLUMNS))
+    files = pd.DataFrame([
+        {
+            "path": o.found.relative, "sha256": o.found.sha256, "dataset": o.found.dataset,
+            "province_code": o.province_code, "province_code_2025": o.province_code_2025,
+            "years": o.years, "status": o.status, "reason": o.reason,
+            "rows_read": o.parsed.rows_read if o.parsed else 0, "rows_accepted": o.rows_accepted,
+            "rows_rejected": len(o.parsed.rejected) if o.parsed else 0,
+            "size_bytes": o.found.size, "received_at": o.found.modified_at, "ingested_at": now,
+        }
+        for o in outcomes
+    ])
+    rejected = pd.DataFrame([
+        {"path": o.found.relative, "sheet": r.sheet, "row_number": r.row_number, "reason": r.reason,
+         "raw": json.dumps(r.raw, ensure_ascii=False, default=str)}
+        for o in outcomes if o.parsed for r in o.parsed.rejected
+    ], columns=["path", "sheet", "row_number", "reason", "raw"])
+
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute("CREATE SCHEMA raw; CREATE SCHEMA audit;")
+        con.register("projects_df", projects)
+        select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in PROJECT_COLUMNS.items())
+        con.execute(f"CREATE TABLE raw.projects AS SELECT {select} FROM projects_df")
+        con.execute("""
+            CREATE TABLE audit.ingest_files (
+                path VARCHAR PRIMARY KEY, sha256 VARCHAR, dataset VARCHAR, province_code VARCHAR,
+                province_code_2025 VARCHAR, years INTEGER[], status VARCHAR NOT NULL, reason VARCHAR,
+                rows_read INTEGER, rows_accepted INTEGER, rows_rejected INTEGER, size_bytes BIGINT,
+                received_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ)""")
+        if len(files):
+            con.register("files_df", files)
+            con.execute("INSERT INTO audit.ingest_files SELECT path, sha256, dataset, province_code, "
+                        "province_code_2025, CAST(years AS INTEGER[]), status, reason, rows_read, rows_accepted, "
+                        "rows_rejected, size_bytes, received_at, ingested_at FROM files_df")
+        con.execute("CREATE TABLE audit.rejected_rows (path VARCHAR NOT NULL, sheet VARCHAR, "
+                    "row_number INTEGER, reason VARCHAR NOT NULL, raw JSON)")
+        con.register("rejected_df", rejected)
+        con.execute("INSERT INTO audit.rejected_rows SELECT path, sheet, CAST(row_number AS INTEGER), reason, "
+                    "CAST(raw AS JSON) FROM rejected_df")
+        for name, frame in (
+            ("ref_provinces_pre2025", reference.provinces_pre2025()),
+            ("ref_provinces_2025", reference.provinces_2025()),
+            ("ref_province_mapping", reference.province_mapping()),
+        ):
+            con.register("ref_df", frame)
+            con.execute(f"CREATE TABLE raw.{name} AS SELECT * FROM ref_df")
+            con.unregister("ref_df")
+        con.execute("COMMENT ON TABLE raw.ref_provinces_pre2025 IS "
+                    f"'vietnamadminunits {reference.PACKAGE_VERSION}, admin_units_legacy'")
+    finally:
+        con.close()

@@ -1,0 +1,203 @@
+"""Find the table inside a hand-made sheet: title block, header (one or two rows), units.
+
+Provincial sheets put a title block above the table, sometimes a two-row header with merged cells
+("Kinh phí (triệu đồng)" over "NSTW | NSĐP | Đối ứng | Tổng"), then a row of column numbers or a
+row of units. This module only locates things; what the rows mean is the dataset parser's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .numbers import parse_unit
+from .readers import Sheet
+from .text import clean, fold
+
+HEADER_SEARCH_ROWS = 20
+_PAREN = re.compile(r"\(([^()]*)\)")
+_YEAR = re.compile(r"\b(20[0-4]\d|19[89]\d)\b")
+_COLUMN_NUMBER = re.compile(r"^\(?\s*(\d{1,2}|[a-z])\s*\)?$")
+
+
+@dataclass
+class HeaderConfig:
+    synonyms: dict[str, str]  # folded header → field
+    min_fields: int
+    identity_fields: list[str]
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, list[str]], min_fields: int, identity_fields: list[str]):
+        synonyms: dict[str, str] = {}
+        for name, headers in fields.items():
+            for header in headers:
+                key = header_key(header)[0]
+                if key in synonyms and synonyms[key] != name:
+                    raise ValueError(f"header '{header}' is listed for both {synonyms[key]} and {name}")
+                synonyms[key] = name
+        return cls(synonyms, min_fields, identity_fields)
+
+
+@dataclass
+class Table:
+    sheet: Sheet
+    columns: dict[str, int]  # field → 0-based column
+    header_text: dict[str, str]  # field → header as written
+    units: dict[str, str]  # field → unit from its header or unit row
+    data_start: int  # 0-based row index of the first row after the header block
+    header_rows: tuple[int, ...]
+    title_lines: list[str] = field(default_factory=list)
+    sheet_unit: str | None = None  # from an "ĐVT: ..." line
+
+
+def header_key(text: object) -> tuple[str, str | None]:
+    """('kinh phi nstw', 'trieu dong') from 'Kinh phí NSTW\\n(triệu đồng)'."""
+    raw = clean(text) or ""
+    unit = None
+    for inner in _PAREN.findall(raw):
+        unit = parse_unit(inner) or unit
+    without = _PAREN.sub(" ", raw)
+    # "Kinh phí, triệu đồng" / "Kinh phí - trđ"
+    parts = re.split(r"[,\-–:]\s*", without)
+    if len(parts) > 1 and parse_unit(parts[-1]):
+        unit = parse_unit(parts[-1])
+        without = " ".join(parts[:-1])
+    return fold(without), unit
+
+
+def _cell_text(value) -> str | None:
+    if value is None or isinstance(value, (int, float)):
+        return None
+    return clean(value)
+
+
+def _row(sheet: Sheet, r: int) -> list:
+    return sheet.rows[r] if r < len(sheet.rows) else []
+
+
+def _parents_filled(sheet: Sheet, r: int, width: int) -> list[str | None]:
+    """The upper header row with merged (or visually merged) labels carried across their span."""
+    row = _row(sheet, r)
+    parents = [_cell_text(row[c]) if c < len(row) else None for c in range(width)]
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 <= r <= r1 and parents[c0 if c0 < width else 0]:
+            for c in range(c0, min(c1 + 1, width)):
+                parents[c] = parents[c0]
+    return parents
+
+
+def _map_columns(candidates: list[list[str]], config: HeaderConfig):
+    columns, texts, units = {}, {}, {}
+    for col, options in enumerate(candidates):
+        for text, unit_hint in options:
+            key, unit = header_key(text)
+            name = config.synonyms.get(key)
+            if name and name not in columns:
+                columns[name] = col
+                texts[name] = text
+                if unit or unit_hint:
+                    units[name] = unit or unit_hint
+                break
+    return columns, texts, units
+
+
+def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
+    best = None
+    limit = min(HEADER_SEARCH_ROWS, len(sheet.rows))
+    for r in range(limit):
+        row = _row(sheet, r)
+        width = max(len(row), len(_row(sheet, r + 1)))
+        tops = [_cell_text(row[c]) if c < len(row) else None for c in range(width)]
+        if sum(1 for t in tops if t) < 2:
+            continue
+        single = _map_columns([[(t, None)] if t else [] for t in tops], config)
+        options = [(single, (r,))]
+        nxt = _row(sheet, r + 1)
+        subs = [_cell_text(nxt[c]) if c < len(nxt) else None for c in range(width)]
+        if any(subs):
+            parents = _parents_filled(sheet, r, width)
+            # carry an unmerged group label right over the sub-headers it stands above
+            for c in range(1, width):
+                if not parents[c] and subs[c] and not tops[c] and parents[c - 1] and subs[c - 1]:
+                    parents[c] = parents[c - 1]
+            candidates = []
+            for c in range(width):
+                opts = []
+                parent_unit = header_key(parents[c])[1] if parents[c] else None
+                if subs[c]:
+                    opts.append((subs[c], parent_unit))
+                    if parents[c]:
+                        opts.append((f"{header_key(parents[c])[0]} {subs[c]}", parent_unit))
+                if parents[c] and (tops[c] or not subs[c]):
+                    opts.append((parents[c], None))
+                candidates.append(opts)
+            options.append((_map_columns(candidates, config), (r, r + 1)))
+        for (columns, texts, units), rows in options:
+            if len(columns) < config.min_fields or not any(f in columns for f in config.identity_fields):
+                continue
+            score = (len(columns), -len(rows))
+            if best is None or score > best[0]:
+                best = (score, columns, texts, units, rows)
+        if best is not None and best[4][0] < r - 1:
+            break  # a later row cannot be the header once a good one is behind us
+    if best is None:
+        return None
+    _, columns, texts, units, rows = best
+    title_lines = [
+        " ".join(t for t in (_cell_text(v) for v in _row(sheet, i)) if t) for i in range(rows[0])
+    ]
+    title_lines = [t for t in title_lines if t]
+    data_start = rows[-1] + 1
+    # rows of column numbers or units directly under the header
+    while data_start < len(sheet.rows):
+        kind = _header_tail_kind(_row(sheet, data_start))
+        if kind is None:
+            break
+        if kind == "units":
+            for name, col in columns.items():
+                row = _row(sheet, data_start)
+                unit = parse_unit(row[col]) if col < len(row) else None
+                if unit:
+                    units.setdefault(name, unit)
+        data_start += 1
+    sheet_unit = None
+    for line in title_lines + [" ".join(filter(None, map(_cell_text, _row(sheet, rows[-1] + 1))))]:
+        match = re.search(r"(?:đvt|đơn vị tính|dvt|don vi tinh)\s*[:：]?\s*(.+)$", line, re.IGNORECASE)
+        if match:
+            sheet_unit = parse_unit(match.group(1).strip(" .;)")) or sheet_unit
+    return Table(sheet, columns, texts, units, data_start, rows, title_lines, sheet_unit)
+
+
+def _header_tail_kind(row: list) -> str | None:
+    values = [v for v in row if v is not None and str(v).strip() != ""]
+    if len(values) < 3:
+        return None
+    if all(parse_unit(v) or fold(v) in {"nguoi", "de an", "lao dong", "hoc vien", "nam", "luot"} for v in values):
+        return "units"
+    numbers = []
+    for v in values:
+        if isinstance(v, (int, float)) and float(v).is_integer() and 0 < v < 100:
+            numbers.append(int(v))
+        elif isinstance(v, str) and _COLUMN_NUMBER.match(fold(v) if not v.strip().startswith("(") else v.strip().lower()):
+            digits = re.sub(r"\D", "", v)
+            numbers.append(int(digits) if digits else 0)
+        else:
+            return None
+    increasing = all(b > a for a, b in zip(numbers, numbers[1:]) if a and b)
+    return "numbers" if increasing else None
+
+
+def years_in(text: str) -> list[int]:
+    return [int(y) for y in _YEAR.findall(text or "")]
+
+
+def title_year(title_lines: list[str]) -> int | None:
+    """The year a title states ("DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2023"), not a signing date."""
+    for line in title_lines:
+        folded = fold(line)
+        if "ngay" in folded and "thang" in folded:
+            continue
+        match = re.search(r"\bnam (\d{4})\b", folded)
+        if match:
+            return int(match.group(1))
+    return None

@@ -1,0 +1,64 @@
+"""Administrative-unit reference data, read from the installed `vietnamadminunits` package.
+
+Nothing here is typed by hand: upgrading the package refreshes the reference. The warehouse gets
+three tables (raw.ref_provinces_pre2025, raw.ref_provinces_2025, raw.ref_province_mapping) and
+the resolver below uses the same frames.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from importlib.metadata import version
+
+import pandas as pd
+from vietnamadminunits.database import query
+
+PACKAGE_VERSION = version("vietnamadminunits")
+
+
+@lru_cache(maxsize=1)
+def provinces_pre2025() -> pd.DataFrame:
+    rows = query(
+        "SELECT DISTINCT provinceCode AS province_code, province AS province_full_name, "
+        "provinceShort AS province_name, provinceKey AS province_key, "
+        "provinceLat AS latitude, provinceLon AS longitude FROM admin_units_legacy"
+    )
+    return pd.DataFrame(rows).sort_values("province_code", ignore_index=True)
+
+
+@lru_cache(maxsize=1)
+def provinces_2025() -> pd.DataFrame:
+    rows = query(
+        "SELECT DISTINCT provinceCode AS province_code, province AS province_full_name, "
+        "provinceShort AS province_name, provinceKey AS province_key, "
+        "provinceLat AS latitude, provinceLon AS longitude FROM admin_units"
+    )
+    return pd.DataFrame(rows).sort_values("province_code", ignore_index=True)
+
+
+@lru_cache(maxsize=1)
+def province_mapping() -> pd.DataFrame:
+    """Old province → the 2025 province it went into whole (Resolution 202/2025/QH15)."""
+    with resources.files("vietnamadminunits").joinpath("data/converter_2025.json").open(encoding="utf-8") as f:
+        new_to_old = json.load(f)["DICT_PROVINCE"]
+    old = provinces_pre2025().set_index("province_key")["province_code"]
+    new = provinces_2025().set_index("province_key")["province_code"]
+    pairs = [
+        {"province_code": old[o], "province_code_2025": new[n]}
+        for n, olds in new_to_old.items()
+        for o in olds
+    ]
+    mapping = pd.DataFrame(pairs).drop_duplicates().sort_values("province_code", ignore_index=True)
+    if mapping["province_code"].duplicated().any() or len(mapping) != len(old):
+        raise RuntimeError("vietnamadminunits: the old → new province mapping is not a whole roll-up")
+    return mapping
+
+
+def district_names_pre2025() -> pd.DataFrame:
+    """District short names per old province, used to place 2025 rows in an old province."""
+    rows = query(
+        "SELECT DISTINCT provinceCode AS province_code, districtShort AS district_name FROM admin_units_legacy"
+    )
+    return pd.DataFrame(rows)

@@ -1,0 +1,44 @@
+"""Where things live. Every path can be overridden by an environment variable (the CLI sets them)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DATASETS = ("projects", "census", "outcomes", "plans")
+INGESTED_DATASETS = ("projects",)  # the others arrive with later work; their files are recorded, not read
+
+
+@dataclass(frozen=True)
+class Paths:
+    raw_dir: Path  # the inbox: read only, never written by a refresh
+    marts_dir: Path  # what analysts read: warehouse.duckdb and one Parquet file per mart
+    work_dir: Path  # private to the refresh: the build database, locks
+
+    @property
+    def build_db(self) -> Path:
+        return self.work_dir / "build" / "warehouse.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        return self.marts_dir / "warehouse.duckdb"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.work_dir / "refresh.lock"
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def current_paths() -> Paths:
+    return Paths(
+        raw_dir=_path("KC_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
+        marts_dir=_path("KC_MARTS_DIR", PROJECT_ROOT / "data" / "marts"),
+        work_dir=_path("KC_WORK_DIR", PROJECT_ROOT / "data" / "work"),
+    )
