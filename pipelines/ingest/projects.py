@@ -259,12 +259,18 @@ class ProjectsParser:
         rec["province_source"] = source
 
         beneficiary = cells.get("beneficiary_name")
-        if isinstance(beneficiary, str):
-            beneficiary = "; ".join(p for p in (clean(x) for x in _MULTI_NAME.split(beneficiary)) if p)
-        rec["beneficiary_name"] = clean(beneficiary)
+        names = [n for n in (clean(x) for x in _MULTI_NAME.split(str(beneficiary))) if n] if beneficiary else []
+        rec["beneficiary_name"] = "; ".join(names) or None
         type_raw = clean(cells.get("beneficiary_type"))
         rec["beneficiary_type_raw"] = type_raw
-        rec["beneficiary_type"] = self._beneficiary_type(type_raw, rec["beneficiary_name"])
+        column_type = self.config.code_for("beneficiary_type", type_raw, within=True) or "other" if type_raw else None
+        if len(names) > 1:
+            # One "Loại hình" cell cannot describe several facilities: each name's legal form decides.
+            types = [self._type_from_name(n) or column_type or "other" for n in names]
+        else:
+            types = [column_type or self._type_from_name(n) for n in names]
+        rec["beneficiary_type"] = types[0] if types else None
+        rec["beneficiary_types"] = "; ".join(t or "other" for t in types) or None
         status_raw = clean(cells.get("status"))
         rec["status_raw"] = status_raw
         rec["status"] = (cfg.code_for("status", status_raw, within=True) or "unknown") if status_raw else "unknown"
@@ -272,13 +278,9 @@ class ProjectsParser:
         rec["location"] = clean(cells.get("location"))
         return rec, reasons
 
-    def _beneficiary_type(self, type_raw: str | None, name: str | None) -> str | None:
-        if type_raw:
-            return self.config.code_for("beneficiary_type", type_raw, within=True) or "other"
-        if not name:
-            return None
-        # No type column: the legal form usually opens the name ("Công ty TNHH…", "HTX…", "Hộ kinh doanh…").
-        folded = fold(name.split(";")[0])
+    def _type_from_name(self, name: str) -> str | None:
+        """The legal form that opens a name ("Công ty TNHH…", "HTX…", "Hộ kinh doanh…")."""
+        folded = fold(name)
         for phrase, code in self.config.values["beneficiary_type"]:
             if folded == phrase or folded.startswith(phrase + " "):
                 return code

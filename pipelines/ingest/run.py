@@ -30,7 +30,7 @@ from .readers import UnreadableFile, read_sheets
 PROJECT_COLUMNS = {
     "project_code": "VARCHAR", "project_name": "VARCHAR", "program_level": "VARCHAR",
     "program_level_raw": "VARCHAR", "support_content_raw": "VARCHAR", "beneficiary_name": "VARCHAR",
-    "beneficiary_type": "VARCHAR", "beneficiary_type_raw": "VARCHAR", "location": "VARCHAR",
+    "beneficiary_type": "VARCHAR", "beneficiary_types": "VARCHAR", "beneficiary_type_raw": "VARCHAR", "location": "VARCHAR",
     "year": "INTEGER", "central_budget_vnd": "BIGINT", "local_budget_vnd": "BIGINT",
     "beneficiary_contribution_vnd": "BIGINT", "total_cost_vnd": "BIGINT", "status": "VARCHAR",
     "status_raw": "VARCHAR", "jobs_created": "INTEGER", "trainees": "INTEGER",
