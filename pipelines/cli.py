@@ -1,0 +1,188 @@
+"""`kc`: the warehouse from the command line.
+
+  kc demo [--raw-dir DIR] [--if-empty]   write the demo submissions
+  kc refresh [--raw-dir D] [--marts-dir D] [--work-dir D]
+                                         run the refresh job through Dagster, then summarise
+  kc sql "QUERY"                         query the published warehouse, read-only
+  kc status                              the last refresh and what was rejected, and why
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .settings import PROJECT_ROOT, current_paths
+
+DAGSTER_YAML = """# Written by kc: one refresh at a time, the others wait in the queue.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+telemetry:
+  enabled: false
+"""
+
+
+def _set_paths(args) -> None:
+    for flag, var in (("raw_dir", "KC_RAW_DIR"), ("marts_dir", "KC_MARTS_DIR"), ("work_dir", "KC_WORK_DIR")):
+        value = getattr(args, flag, None)
+        if value:
+            os.environ[var] = str(Path(value).expanduser().resolve())
+
+
+def _dagster_home() -> Path:
+    """A persistent Dagster instance, so that runs started by kc are recorded and visible in the UI."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return home
+
+
+def cmd_demo(args) -> int:
+    from .demo.generator import write_demo
+
+    raw_dir = current_paths().raw_dir
+    if args.if_empty and raw_dir.exists() and any(p.is_file() for p in raw_dir.rglob("*") if p.name != "README.md"):
+        print(f"{raw_dir} already holds submissions: demo not written")
+        return 0
+    written = write_demo(raw_dir, seed=args.seed)
+    print(f"wrote {len(written)} demo files under {raw_dir}")
+    return 0
+
+
+def cmd_refresh(args) -> int:
+    _dagster_home()
+    from dagster import DagsterInstance
+
+    from .definitions import defs
+
+    paths = current_paths()
+    started = time.monotonic()
+    with DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
+    duration = time.monotonic() - started
+    if not result.success:
+        failure = next((e for e in result.all_events if e.is_step_failure), None)
+        message = failure.event_specific_data.error.message.strip() if failure else "see the run in dagster"
+        print(f"refresh FAILED after {duration:.1f} s (run {result.run_id}): {message}", file=sys.stderr)
+        print(f"the last good warehouse is still published at {paths.published_db}", file=sys.stderr)
+        return 1
+    _print_summary(paths.published_db, duration, result.run_id)
+    return 0
+
+
+def _print_summary(db: Path, duration: float, run_id: str) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        files = dict(con.execute("SELECT status, count(*) FROM audit.ingest_files GROUP BY 1").fetchall())
+        accepted, rejected = con.execute(
+            "SELECT coalesce(sum(rows_accepted), 0), coalesce(sum(rows_rejected), 0) FROM audit.ingest_files"
+        ).fetchone()
+        marts = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema='marts' ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+    print(f"refresh finished in {duration:.1f} s (run {run_id})")
+    print("files:  " + ", ".join(f"{files.get(s, 0)} {s}" for s in ("loaded", "duplicate", "superseded", "rejected")))
+    print(f"rows:   {accepted} accepted, {rejected} rejected")
+    print(f"marts:  {len(marts)} published to {db.parent}: {', '.join(marts)}")
+
+
+def _open_published():
+    import duckdb
+
+    db = current_paths().published_db
+    if not db.exists():
+        print(f"no published warehouse at {db}: run `kc refresh` first", file=sys.stderr)
+        raise SystemExit(1)
+    return duckdb.connect(str(db), read_only=True)
+
+
+def cmd_sql(args) -> int:
+    import duckdb
+
+    con = _open_published()
+    try:
+        relation = con.sql(args.query)
+        if relation is None:
+            return 0
+        relation.show(max_width=max(80, _terminal_width()), max_rows=args.max_rows)
+    except duckdb.Error as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
+def _terminal_width() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 160
+
+
+def cmd_status(args) -> int:
+    _dagster_home()
+    from dagster import DagsterInstance, RunsFilter
+
+    with DagsterInstance.get() as instance:
+        records = instance.get_run_records(RunsFilter(job_name="refresh"), limit=1)
+    if records:
+        run = records[0]
+        end = run.end_time or run.update_timestamp.timestamp()
+        took = f", {end - run.start_time:.1f} s" if run.start_time else ""
+        print(f"last refresh: {run.dagster_run.status.value} (run {run.dagster_run.run_id[:8]}{took})")
+    else:
+        print("last refresh: none recorded in this Dagster instance")
+    con = _open_published()
+    try:
+        print(f"published warehouse: {current_paths().published_db}")
+        con.sql("SELECT status, count(*) AS files, sum(rows_accepted) AS rows_accepted, sum(rows_rejected) "
+                "AS rows_rejected, max(ingested_at) AS ingested_at FROM audit.ingest_files GROUP BY 1 ORDER BY 1").show()
+        print("files not loaded, and why:")
+        con.sql("SELECT path, status, reason FROM audit.ingest_files WHERE status <> 'loaded' ORDER BY path").show(
+            max_width=max(120, _terminal_width()))
+        print("rejected rows, and why:")
+        con.sql("SELECT path, sheet, row_number, reason FROM audit.rejected_rows ORDER BY path, sheet, row_number").show(
+            max_width=max(120, _terminal_width()), max_rows=50)
+    finally:
+        con.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kc", description="Khuyến công warehouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+    paths = argparse.ArgumentParser(add_help=False)
+    paths.add_argument("--raw-dir", help="the inbox of submissions (default data/raw, or KC_RAW_DIR)")
+    paths.add_argument("--marts-dir", help="where marts are published (default data/marts, or KC_MARTS_DIR)")
+    paths.add_argument("--work-dir", help="private work area of the refresh (default data/work, or KC_WORK_DIR)")
+
+    demo = sub.add_parser("demo", parents=[paths], help="write the demo submissions into the raw directory")
+    demo.add_argument("--seed", type=int, default=2012)
+    demo.add_argument("--if-empty", action="store_true", help="do nothing when the raw directory has files")
+    demo.set_defaults(func=cmd_demo)
+    refresh = sub.add_parser("refresh", parents=[paths], help="ingest, build, test and publish (through Dagster)")
+    refresh.set_defaults(func=cmd_refresh)
+    sql = sub.add_parser("sql", parents=[paths], help="query the published warehouse read-only")
+    sql.add_argument("query")
+    sql.add_argument("--max-rows", type=int, default=40)
+    sql.set_defaults(func=cmd_sql)
+    status = sub.add_parser("status", parents=[paths], help="the last refresh and its rejections")
+    status.set_defaults(func=cmd_status)
+
+    args = parser.parse_args(argv)
+    _set_paths(args)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
