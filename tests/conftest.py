@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from pipelines.ingest.config import load_dataset_config
+from pipelines.ingest.projects import ProjectsParser
+from pipelines.ingest.provinces import resolver
+from pipelines.ingest.readers import read_sheets
+
+CONFIG = Path(__file__).resolve().parent.parent / "pipelines" / "config"
+
+
+def write_xlsx(path: Path, rows: list[list], merges=(), sheet="Sheet1", extra_sheets=None) -> Path:
+    """A workbook from a list of rows; merges are (r0, c0, r1, c1, text)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    for name, content in [(sheet, rows)] + list((extra_sheets or {}).items()):
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(content):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write(r, c, value)
+        if name == sheet:
+            for r0, c0, r1, c1, text in merges:
+                ws.merge_range(r0, c0, r1, c1, text)
+    wb.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def parser() -> ProjectsParser:
+    return ProjectsParser(load_dataset_config("projects", CONFIG), resolver(CONFIG / "provinces.yaml"))
+
+
+@pytest.fixture
+def parse(parser, tmp_path):
+    """Parse a file written by a test, as the refresh would; `relative` is its path under the raw root."""
+    def _parse(path: Path, relative: str | None = None):
+        return parser.parse(read_sheets(path), relative or f"projects/{path.name}")
+    return _parse
