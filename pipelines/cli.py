@@ -47,7 +47,7 @@ def cmd_demo(args) -> int:
     from .demo.generator import write_demo
 
     raw_dir = current_paths().raw_dir
-    if args.if_empty and raw_dir.exists() and any(p.is_file() for p in raw_dir.rglob("*") if p.name != "README.md"):
+    if args.if_empty and raw_dir.exists() and any(p.is_file() and not p.name.startswith(".") for p in raw_dir.rglob("*")):
         print(f"{raw_dir} already holds submissions: demo not written")
         return 0
     written = write_demo(raw_dir, seed=args.seed)
@@ -64,7 +64,12 @@ def cmd_refresh(args) -> int:
     paths = current_paths()
     started = time.monotonic()
     with DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
+        # Dagster logs every step event at DEBUG; the summary below is what a user needs unless --verbose.
+        level = "INFO" if args.verbose else "WARNING"
+        result = defs.resolve_job_def("refresh").execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+        )
     duration = time.monotonic() - started
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)
@@ -171,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the raw directory has files")
     demo.set_defaults(func=cmd_demo)
     refresh = sub.add_parser("refresh", parents=[paths], help="ingest, build, test and publish (through Dagster)")
+    refresh.add_argument("--verbose", action="store_true", help="show Dagster and dbt progress")
     refresh.set_defaults(func=cmd_refresh)
     sql = sub.add_parser("sql", parents=[paths], help="query the published warehouse read-only")
     sql.add_argument("query")
