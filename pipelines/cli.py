@@ -72,13 +72,22 @@ def cmd_refresh(args) -> int:
         )
     duration = time.monotonic() - started
     if not result.success:
-        failure = next((e for e in result.all_events if e.is_step_failure), None)
-        message = failure.event_specific_data.error.message.strip() if failure else "see the run in dagster"
-        print(f"refresh FAILED after {duration:.1f} s (run {result.run_id}): {message}", file=sys.stderr)
+        print(f"refresh FAILED after {duration:.1f} s (run {result.run_id}): {_failure_message(result)}", file=sys.stderr)
         print(f"the last good warehouse is still published at {paths.published_db}", file=sys.stderr)
         return 1
     _print_summary(paths.published_db, duration, result.run_id)
     return 0
+
+
+def _failure_message(result) -> str:
+    """The innermost cause of the run's first error: a failed dbt test, or the refresh lock refusing."""
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        if error is not None:
+            while error.cause is not None:
+                error = error.cause
+            return error.message.strip().splitlines()[-1]
+    return "see the run in the Dagster UI (make dagster)"
 
 
 def _print_summary(db: Path, duration: float, run_id: str) -> None:

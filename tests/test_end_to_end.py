@@ -113,3 +113,17 @@ def test_kc_sql_answers(warehouse, capsys):
     assert main(["sql", "select province_name from marts.dim_province where province_code = '94'", *args]) == 0
     assert "Sóc Trăng" in capsys.readouterr().out
     assert main(["sql", "create table x as select 1", *args]) == 1  # read-only
+
+
+def test_a_second_refresh_refuses_while_one_is_running(warehouse, capsys):
+    import fcntl
+
+    root, args, _ = warehouse
+    db = root / "marts" / "warehouse.duckdb"
+    before = db.stat().st_ino
+    with (root / "work" / "refresh.lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a running refresh holds it
+        assert main(["refresh", *args]) == 1
+    err = capsys.readouterr().err
+    assert "another refresh is running" in err and "last good warehouse" in err
+    assert db.stat().st_ino == before  # nothing was published
