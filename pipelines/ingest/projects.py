@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from .config import DatasetConfig
 from .numbers import NotANumber, NumberStyleUnknown, decide_style, to_count, to_vnd
-from .provinces import Province, ProvinceResolver
+from .provinces import ProvinceResolver
 from .readers import Sheet
-from .table import Table, find_table, title_year, years_in
+from .table import Table, find_table, header_tail_kind, title_year, years_in
 from .text import clean, fold
 
-_SECTION_MARK = re.compile(r"^([ivx]+|[a-h]|\d{1,2})\s*[\.\)/:-]\s*\S|^(phan|muc|phụ lục)\s")
+_SECTION_MARK = re.compile(r"^([ivx]+|[a-h]|\d{1,2})\s*[\.\)/:-]\s*\S|^(phan|muc|phu luc)\s")
 _SECTION_LABEL = re.compile(r"^\s*([IVXivx]+|[A-Za-z])\s*[\.\)/:-]\s*\S")
 _SUBTOTAL_TAIL = r"(\s+(cong|[ivx]+|[a-h]|\d+|kcqg|kcdp|quoc gia|dia phuong|khuyen cong|nam|muc|phan|de an|[0-9]{4}))*$"
 _MULTI_NAME = re.compile(r"\s*(?:;|\n|\r)\s*")
@@ -130,7 +130,7 @@ class ProjectsParser:
             if folded_label and (any(folded_label.startswith(h) for h in cfg.signature_heads)
                                  or _SIGNING_DATE.search(folded_label)):
                 break  # the signature block: "Người lập biểu", "GIÁM ĐỐC", "…, ngày 15 tháng 01 năm 2024"
-            if self._is_numbering_row(row):
+            if header_tail_kind(row) == "numbers":  # column numbers repeated on a later page
                 continue
             has_money = any(cells.get(f) not in (None, "") for f in cfg.money_fields if f in cols)
             if folded_label and self._subtotal.match(folded_label):
@@ -177,21 +177,6 @@ class ProjectsParser:
             or self.config.code_for("program_level", label, within=True)
             or re.search(r"\bnam \d{4}$", folded)
         )
-
-    @staticmethod
-    def _is_numbering_row(row: list) -> bool:
-        values = [v for v in row if v is not None and str(v).strip() != ""]
-        if len(values) < 3:
-            return False
-        numbers = []
-        for v in values:
-            text = str(v).strip().strip("()")
-            if isinstance(v, float) and v.is_integer():
-                text = str(int(v))
-            if not re.fullmatch(r"\d{1,2}", text):
-                return False
-            numbers.append(int(text))
-        return numbers == sorted(numbers) and len(set(numbers)) == len(numbers) and numbers[0] <= 2
 
     # --- row level --------------------------------------------------------------------------
     def _project(self, cells, styles, sheet_style, table: Table, context, file_year, title_text,

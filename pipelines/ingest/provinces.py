@@ -74,8 +74,8 @@ class ProvinceResolver:
         districts = reference.district_names_pre2025()
         self.districts: dict[str, list[tuple[str, str]]] = {}
         for row in districts.itertuples():
-            for old_code in [row.province_code]:
-                self.districts.setdefault(self.old_to_new[old_code], []).append((fold(row.district_name), old_code))
+            self.districts.setdefault(self.old_to_new[row.province_code], []).append(
+                (fold(row.district_name), row.province_code))
         old_names = reference.provinces_pre2025()
         self.old_name_phrase = {r.province_code: fold(r.province_name) for r in old_names.itertuples()}
 

@@ -150,7 +150,7 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
     data_start = rows[-1] + 1
     # rows of column numbers or units directly under the header
     while data_start < len(sheet.rows):
-        kind = _header_tail_kind(_row(sheet, data_start))
+        kind = header_tail_kind(_row(sheet, data_start))
         if kind is None:
             break
         if kind == "units":
@@ -168,7 +168,8 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
     return Table(sheet, columns, texts, units, data_start, rows, title_lines, sheet_unit)
 
 
-def _header_tail_kind(row: list) -> str | None:
+def header_tail_kind(row: list) -> str | None:
+    """'numbers' for a row of column numbers ((1) (2) … or 1 2 3 …), 'units' for a row of units, else None."""
     values = [v for v in row if v is not None and str(v).strip() != ""]
     if len(values) < 3:
         return None
@@ -176,15 +177,13 @@ def _header_tail_kind(row: list) -> str | None:
         return "units"
     numbers = []
     for v in values:
-        if isinstance(v, (int, float)) and float(v).is_integer() and 0 < v < 100:
-            numbers.append(int(v))
-        elif isinstance(v, str) and _COLUMN_NUMBER.match(fold(v) if not v.strip().startswith("(") else v.strip().lower()):
-            digits = re.sub(r"\D", "", v)
-            numbers.append(int(digits) if digits else 0)
-        else:
+        text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip().lower()
+        if not _COLUMN_NUMBER.match(text):
             return None
-    increasing = all(b > a for a, b in zip(numbers, numbers[1:]) if a and b)
-    return "numbers" if increasing else None
+        digits = re.sub(r"\D", "", text)
+        numbers.append(int(digits) if digits else 0)  # lettered columns (A), (B) count as 0
+    numbered = [n for n in numbers if n]
+    return "numbers" if numbered == sorted(set(numbered)) else None
 
 
 def years_in(text: str) -> list[int]:
