@@ -1,6 +1,7 @@
 """The refresh as one lineage graph: ingestion → dbt models (tests as asset checks) → publication."""
 
 
+import json
 import os
 
 import duckdb
@@ -13,6 +14,9 @@ from .resources import RefreshLock, WarehouseResource, dbt_project
 
 INGEST_TABLES = {
     ("raw", "projects"): "Accepted project-register rows with lineage.",
+    ("raw", "census"): "Accepted census rows (facility × wave), personal data left behind.",
+    ("raw", "outcomes"): "Accepted outcome-survey rows (before/after support).",
+    ("raw", "plans"): "Accepted plan lines (province × year × level).",
     ("raw", "ref_provinces_pre2025"): "The 63 pre-2025 provinces (vietnamadminunits).",
     ("raw", "ref_provinces_2025"): "The 34 units of 2025 (vietnamadminunits).",
     ("raw", "ref_province_mapping"): "Old province → 2025 unit (vietnamadminunits).",
@@ -65,12 +69,16 @@ def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wa
     yield from dbt.cli(["build"], context=context).stream()
 
 
-MART_KEYS = [
-    AssetKey(["marts", name]) for name in (
-        "dim_province", "projects", "project_beneficiaries", "projects_by_province_year",
-        "funding_by_province_year", "jobs_by_province_year", "province_year_summary", "province2025_year_summary",
+def _mart_keys() -> list[AssetKey]:
+    """Every model of schema `marts` in the dbt manifest: publication waits for all of them."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return sorted(
+        AssetKey(["marts", node["name"]]) for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
     )
-]
+
+
+MART_KEYS = _mart_keys()
 
 
 @asset(deps=MART_KEYS, group_name="publication", key=AssetKey(["published", "warehouse"]))

@@ -62,3 +62,12 @@ def district_names_pre2025() -> pd.DataFrame:
         "SELECT DISTINCT provinceCode AS province_code, districtShort AS district_name FROM admin_units_legacy"
     )
     return pd.DataFrame(rows)
+
+
+def communes_pre2025() -> pd.DataFrame:
+    """Communes (wards) with their district and old province, used by the demo census."""
+    rows = query(
+        "SELECT provinceCode AS province_code, districtShort AS district_name, district AS district_full, "
+        "ward AS commune_full, wardShort AS commune_name FROM admin_units_legacy ORDER BY wardCode"
+    )
+    return pd.DataFrame(rows)

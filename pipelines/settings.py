@@ -9,7 +9,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DATASETS = ("projects", "census", "outcomes", "plans")
-INGESTED_DATASETS = ("projects",)  # the others arrive with later work; their files are recorded, not read
 
 
 @dataclass(frozen=True)

@@ -79,10 +79,12 @@ def test_2025_rollup_and_audit(warehouse):
     assert units == {"19", "24", "40", "92"}
     statuses = dict(q(db, "select status, count(*) from audit.ingest_files group by 1"))
     assert statuses.get("duplicate") == 1 and statuses.get("superseded") == 1 and "rejected" not in statuses
-    reasons = [r[0] for r in q(db, "select reason from audit.rejected_rows order by row_number")]
-    assert len(reasons) == 2 and "not a number" in reasons[0]
-    parquet = sorted(p.name for p in (warehouse[0] / "marts").glob("*.parquet"))
-    assert "projects.parquet" in parquet and len(parquet) == 8
+    reasons = dict(q(db, "select dataset, string_agg(reason, ' | ' order by row_number) from audit.rejected_rows group by 1"))
+    assert reasons["projects"].count("|") == 1 and "not a number" in reasons["projects"]
+    assert reasons["census"] == "no facility name | Lao động: 'khoảng 10' is not a number"
+    marts = {r[0] for r in q(db, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    parquet = {p.stem for p in (warehouse[0] / "marts").glob("*.parquet")}
+    assert parquet == marts and {"facilities", "reporting_completeness", "published_reconciliation"} <= marts
 
 
 def test_second_refresh_is_identical_while_a_reader_holds_the_warehouse(warehouse):
@@ -127,3 +129,95 @@ def test_a_second_refresh_refuses_while_one_is_running(warehouse, capsys):
     err = capsys.readouterr().err
     assert "another refresh is running" in err and "last good warehouse" in err
     assert db.stat().st_ino == before  # nothing was published
+
+
+# --- issue 3: census, outcomes, plans ------------------------------------------------------------
+
+def test_soc_trang_census_waves_merge_to_3209_facilities(warehouse):
+    db = warehouse[0] / "marts" / "warehouse.duckdb"
+    assert q(db, "select count(*) from marts.facilities where province_code = '94'") == [(3209,)]
+    waves = dict(q(db, "select survey_year, facilities from marts.facility_census_by_province where province_code='94'"))
+    assert waves == {2018: 2960, 2019: 420}  # the supplement re-surveyed 171 facilities and found 249 new
+    assert q(db, "select sum(new_facilities) from marts.facility_census_by_province where province_code='94'") == [(3209,)]
+    # every facility a Thái Nguyên project supported in 2012–2022 is a census facility
+    assert q(db, """select count(distinct beneficiary_key), count(distinct facility_key) from marts.project_beneficiaries
+                    where province_code='19' and year between 2012 and 2022 and beneficiary_type <> 'other'""") == [(350, 350)]
+    assert q(db, "select count(*) > 0, bool_and(supported_projects > 0) from marts.facilities where ever_supported") == [(True, True)]
+
+
+def test_outcomes_and_plans(warehouse):
+    db = warehouse[0] / "marts" / "warehouse.duckdb"
+    lo, hi, surveyed, with_gain = q(db, """select min(productivity_gain_pct), max(productivity_gain_pct), count(*),
+        count(productivity_gain_pct) from marts.facility_outcomes where province_code='94' and year between 2012 and 2022""")[0]
+    assert 15 <= lo and hi <= 40 and with_gain < surveyed  # a facility with nothing before has no gain
+    assert q(db, "select sum(facilities_surveyed) > sum(facilities_with_gain) from marts.productivity_by_province_year "
+                 "where province_code = '94'") == [(True,)]
+    mean = q(db, "select avg(revenue_gain_pct) from marts.facility_outcomes where year between 2014 and 2018")[0][0]
+    assert abs(mean - 20) < 0.2
+    bg = q(db, """select projects, planned_projects, approved_projects, planned_budget_vnd, budget_execution_ratio < 1
+                  from marts.funding_by_province_year where province_code='24' and year=2024 and program_level='local'""")
+    assert bg == [(16, 18, 18, 3_500_000_000, True)]
+    assert q(db, "select planned_budget_vnd > 10000000000, planned_projects from marts.province_year_summary "
+                 "where province_code='94' and year=2023") == [(True, 18)]
+
+
+def test_published_reconciliation_matches(warehouse):
+    db = warehouse[0] / "marts" / "warehouse.duckdb"
+    verdicts = dict(q(db, "select verdict, count(*) from marts.published_reconciliation group by 1"))
+    assert "mismatch" not in verdicts and verdicts["match"] >= 20
+    sources = {r[0] for r in q(db, "select distinct source_id from marts.published_reconciliation")}
+    spec_ids = {f"tn-0{i}" for i in range(1, 8)} | {f"bg-0{i}" for i in range(1, 7)} | \
+        {f"st-{i:02d}" for i in range(1, 13)} | {"nat-01"}
+    assert sources == spec_ids  # every row of published-figures.md is carried
+    assert dict(q(db, "select figure_id, verdict from marts.published_reconciliation where verdict <> 'match'")) == \
+        {"tn-04": "not_covered", "tn-05": "not_covered"}  # January–August 2020 figures
+
+
+def test_reporting_completeness(warehouse):
+    import datetime
+    db = warehouse[0] / "marts" / "warehouse.duckdb"
+    rows = q(db, "select generation, count(distinct province_code), min(year), max(year) from marts.reporting_completeness group by 1")
+    assert sorted(rows) == [("2025", 4, 2025, datetime.date.today().year), ("pre2025", 8, 2012, 2024)]
+    # Sóc Trăng's 2012–2016 registers came in one workbook in February 2017: 2013 was reported late
+    assert q(db, """select status, files from marts.reporting_completeness
+                    where province_code='94' and generation='pre2025' and dataset='projects' and year=2013""") == [("late", 1)]
+    assert q(db, """select status, rows_accepted, rows_rejected from marts.reporting_completeness
+                    where province_code='94' and dataset='census' and year=2019""") == [("on_time", 420, 2)]
+    assert q(db, """select count(*) from marts.reporting_completeness
+                    where province_code='94' and dataset='census' and status='missing'""") == [(11,)]  # 2012–2024 but 2018, 2019
+
+
+def test_no_personal_data_anywhere(warehouse):
+    """No owner name, phone or national ID in the marts, the Parquet files or the rejected rows."""
+    import re
+    root = warehouse[0]
+    db = root / "marts" / "warehouse.duckdb"
+    phone = re.compile(r"(?<![0-9A-Za-z])(?:\+?84|0)(?:[ .\-]?\d){8,10}(?![0-9A-Za-z])")
+    national_id = re.compile(r"(?<![0-9A-Za-z.,])(?:\d{12}|\d{9})(?![0-9A-Za-z.,])")
+    owners = {r["Họ tên chủ cơ sở"] for r in _census_rows(root / "raw")}
+    assert len(owners) > 100
+    texts = []
+    for schema, table, column in q(db, """select table_schema, table_name, column_name from information_schema.columns
+                                           where table_schema in ('marts', 'audit') and data_type in ('VARCHAR', 'JSON')"""):
+        texts += [v for (v,) in q(db, f'select distinct "{column}"::varchar from {schema}.{table}') if v]
+    for parquet in (root / "marts").glob("*.parquet"):
+        con = duckdb.connect()
+        for name, kind, *_ in con.execute(f"describe select * from '{parquet}'").fetchall():
+            if kind == "VARCHAR":
+                texts += [v for (v,) in con.execute(f'select distinct "{name}" from \'{parquet}\'').fetchall() if v]
+    assert texts
+    leaks = [t for t in texts if phone.search(t) or national_id.search(t) or any(o in t for o in owners)]
+    assert leaks == []
+
+
+def _census_rows(raw):
+    from pipelines.ingest.readers import read_sheets
+    rows = []
+    for path in (raw / "census").rglob("*.xlsx"):
+        for sheet in read_sheets(path):
+            header = next((r for r in sheet.rows if "Tên cơ sở" in r), None)
+            if header and "Họ tên chủ cơ sở" in header:
+                at = header.index("Họ tên chủ cơ sở")
+                rows += [{"Họ tên chủ cơ sở": r[at]} for r in sheet.rows[sheet.rows.index(header) + 1:]
+                         if len(r) > at and isinstance(r[at], str) and len(r[at].split()) >= 3]
+    return rows

@@ -1,6 +1,7 @@
-{# Headline figures per province and year, all programme levels together. One macro for both
-   views so that the "as reported" (old provinces) and "current boundaries" (34 units) summaries
-   cannot drift apart. Distinct beneficiaries are counted afresh at each grain, never summed. #}
+{# Headline figures per province and year, all programme levels together: projects and money,
+   plans, and productivity. One macro for both views so that the "as reported" (old provinces) and
+   "current boundaries" (34 units) summaries cannot drift apart. Distinct beneficiaries and facility
+   medians are computed afresh at each grain from row-level marts, never summed or averaged. #}
 {% macro province_year_summary(province_column) %}
 with projects as (
     select * from {{ ref('projects') }}
@@ -38,13 +39,69 @@ beneficiary_totals as (
         count(distinct beneficiary_key) as distinct_beneficiaries
     from beneficiaries
     group by all
+),
+
+plan_totals as (
+    select
+        {{ province_column }} as province_code,
+        year,
+        sum(planned_projects)::integer as planned_projects,
+        sum(approved_projects)::integer as approved_projects,
+        sum(planned_budget_vnd)::bigint as planned_budget_vnd
+    from {{ ref('int_plans') }}
+    where {{ province_column }} is not null
+    group by all
+),
+
+productivity as (
+    select
+        {{ province_column }} as province_code,
+        year,
+        {{ productivity_measures() }}
+    from {{ ref('facility_outcomes') }}
+    where {{ province_column }} is not null
+    group by all
+),
+
+province_years as (
+    select province_code, year from project_totals
+    union
+    select province_code, year from plan_totals
+    union
+    select province_code, year from productivity
 )
 
 select
-    p.*,
+    k.province_code,
+    k.year,
+    coalesce(p.projects, 0) as projects,
+    coalesce(p.national_projects, 0) as national_projects,
+    coalesce(p.local_projects, 0) as local_projects,
+    coalesce(p.projects_completed, 0) as projects_completed,
     coalesce(b.distinct_beneficiaries, 0) as distinct_beneficiaries,
+    coalesce(p.central_budget_vnd, 0)::bigint as central_budget_vnd,
+    coalesce(p.local_budget_vnd, 0)::bigint as local_budget_vnd,
+    coalesce(p.state_support_vnd, 0)::bigint as state_support_vnd,
+    coalesce(p.beneficiary_contribution_vnd, 0)::bigint as beneficiary_contribution_vnd,
+    coalesce(p.total_cost_vnd, 0)::bigint as total_cost_vnd,
     round(p.beneficiary_contribution_vnd / nullif(p.state_support_vnd, 0), 4) as leverage_ratio,
-    round(p.state_support_vnd / nullif(p.jobs_created, 0))::bigint as state_support_per_job_vnd
-from project_totals as p
+    coalesce(p.jobs_created, 0)::bigint as jobs_created,
+    coalesce(p.trainees, 0)::bigint as trainees,
+    round(p.state_support_vnd / nullif(p.jobs_created, 0))::bigint as state_support_per_job_vnd,
+    plan.planned_projects,
+    plan.approved_projects,
+    plan.planned_budget_vnd,
+    round(coalesce(p.state_support_vnd, 0) / nullif(plan.planned_budget_vnd, 0), 4) as budget_execution_ratio,
+    coalesce(prod.facilities_surveyed, 0) as facilities_surveyed,
+    coalesce(prod.facilities_with_gain, 0) as facilities_with_gain,
+    prod.productivity_gain_median_pct,
+    prod.productivity_gain_mean_pct,
+    prod.revenue_gain_median_pct,
+    prod.revenue_gain_mean_pct,
+    prod.new_jobs
+from province_years as k
+left join project_totals as p using (province_code, year)
 left join beneficiary_totals as b using (province_code, year)
+left join plan_totals as plan using (province_code, year)
+left join productivity as prod using (province_code, year)
 {% endmacro %}

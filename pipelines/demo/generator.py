@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .. import reference
-from . import layouts
+from . import layouts, surveys
 from .plan import CENTRE, Beneficiary, Planner, ProvincePlan, allocate
 from .vocabulary import LEVEL_LABEL, STATUS_LABEL, TYPE_LABEL
 
@@ -185,7 +185,9 @@ def bac_giang(planner: Planner) -> ProvincePlan:
                              else [planner.facility(_facility_type(rng))], "24", centre) for c in mix]
     y2024 += [planner.project(2024, "national", "demo_model", [planner.facility("sme")], "24", centre)
               for _ in range(2)]
-    planner.fill_amounts(y2024)
+    # by mid-2024 the 16 local projects had used 3.18 of the 3.5 billion planned (bg-04)
+    planner.fill_amounts([p for p in y2024 if p.level == "local"], 3_180_000)
+    planner.fill_amounts([p for p in y2024 if p.level == "national"])
     for group in (nat, loc, y2024):
         planner.fill_outputs(group)
     plan.projects += nat + loc + y2024
@@ -359,6 +361,7 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
         done(path, _received(rng, y))
 
     # 2025: the post-reform units report (Resolution 202/2025/QH15).
+    reformed = []
     for key, name, olds, prefix in (
         ("thai-nguyen", "tỉnh Thái Nguyên", ["19", "06"], "TN25"),
         ("bac-ninh", "tỉnh Bắc Ninh", ["24", "27"], "BN25"),
@@ -371,4 +374,26 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
                                number_style="number", unit_place="header", with_type=True, with_content=True,
                                labels=LABELS, rng=rng)
         done(path, _received(rng, 2025) - timedelta(days=200))
-    return written
+        reformed.append(plan)
+
+    # Census waves, outcome surveys and plans, from their own random stream so that adding them
+    # left the project registers above as they were.
+    srng = random.Random(seed + 1)
+    builder = surveys.CensusBuilder(srng)
+    provinces = [st, tn, bg, bk, bn, hg, ct, na]
+    titles = {p.old_code: p.name for p in provinces}
+    all_outcomes: dict[str, list[dict]] = {}
+    for p in provinces:
+        waves = surveys.census_waves(builder, p, p.old_code, srng)
+        surveys.write_census(raw_dir, p.key, titles[p.old_code], p.old_code, waves, srng, done)
+        all_outcomes[p.old_code] = surveys.outcome_rows(p, p.old_code, srng)
+    surveys.pin_revenue_mean([r for rows in all_outcomes.values() for r in rows])
+    surveys.check_targets(all_outcomes["94"], [r for rows in all_outcomes.values() for r in rows])
+    for p in provinces:
+        surveys.write_outcomes(raw_dir, p.key, titles[p.old_code], all_outcomes[p.old_code], srng, done)
+        surveys.write_plans(raw_dir, p.key, titles[p.old_code], p.old_code,
+                            surveys.plan_lines(p, p.old_code, srng), srng, done)
+    for p in reformed:
+        surveys.write_plans(raw_dir, f"2025/{p.key}", p.name, "",
+                            surveys.plan_lines(p, "", srng), srng, done)
+    return sorted(written)

@@ -18,6 +18,7 @@ CENTRE = "Trung tâm Khuyến công"
 class Beneficiary:
     name: str
     type: str  # marts.md beneficiary_type code
+    product: str | None = None  # what the facility makes (for its census row and outcome survey)
 
 
 @dataclass
@@ -72,7 +73,7 @@ class Planner:
         product = self.rng.choice(PRODUCTS)
         place = self.rng.choice(PLACES)
         form = self.rng.choice(LEGAL_FORM[ftype])
-        return Beneficiary(f"{form} {product.capitalize()} {place} {self._facility_serial:03d}", ftype)
+        return Beneficiary(f"{form} {product.capitalize()} {place} {self._facility_serial:03d}", ftype, product)
 
     def project(self, year, level, content, beneficiaries, province_code, centre_name) -> Project:
         wording = self.rng.choice(CONTENT_WORDING[content])

@@ -52,3 +52,16 @@ STATUS_LABEL = {
     "stopped": ["Dừng thực hiện"],
 }
 LEVEL_LABEL = {"national": ["KCQG", "QG", "Quốc gia"], "local": ["KCĐP", "ĐP", "Địa phương"]}
+
+# Fake people for the census's personal-data columns (which must never leave the raw inbox).
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Phan", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+            "Dương", "Lý", "Thạch", "Lâm", "Trương"]
+MIDDLE_NAMES = ["Văn", "Thị", "Minh", "Hữu", "Thanh", "Ngọc", "Quốc", "Kim", "Đức", "Thu"]
+GIVEN_NAMES = ["An", "Bình", "Cường", "Dũng", "Hoa", "Hùng", "Lan", "Long", "Mai", "Nam", "Phúc", "Sơn", "Tâm",
+               "Thảo", "Thủy", "Trung", "Tuấn", "Vinh", "Xuân", "Yến", "Hòa", "Khoa", "Sang", "Thuận"]
+OUTPUT_UNITS = {"bánh pía": "cái", "lạp xưởng": "kg", "nước mắm": "lít", "chè búp": "kg", "mây tre đan": "sản phẩm",
+                "gốm sứ": "sản phẩm", "dệt thổ cẩm": "m", "cơ khí nông nghiệp": "sản phẩm", "chế biến gạo": "tấn",
+                "sấy nông sản": "tấn", "đồ gỗ mỹ nghệ": "sản phẩm", "bún khô": "kg", "tinh bột nghệ": "kg",
+                "mật ong": "lít", "gạch không nung": "viên", "thức ăn chăn nuôi": "tấn", "nước đá": "tấn",
+                "may mặc": "sản phẩm", "rượu nếp": "lít", "bánh tráng": "kg", "chế biến thủy sản": "tấn",
+                "in bao bì": "sản phẩm"}

@@ -20,6 +20,9 @@ class DatasetConfig:
     header: HeaderConfig
     money_fields: list[str]
     count_fields: list[str]
+    quantity_fields: list[str]
+    personal_fields: list[str]  # never stored; masked in rejected rows
+    row_identity_fields: list[str]
     values: dict[str, list[tuple[str, str]]]  # field → [(folded phrase, code)], longest phrase first
     subtotal_heads: list[str]
     signature_heads: list[str]
@@ -40,20 +43,24 @@ class DatasetConfig:
         return None
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def load_dataset_config(name: str, config_dir: Path = CONFIG_DIR) -> DatasetConfig:
     path = config_dir / f"{name}.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    vocabulary = yaml.safe_load((config_dir / "vocabulary.yaml").read_text(encoding="utf-8"))
     header = HeaderConfig.from_fields(raw["fields"], raw.get("min_header_fields", 3), raw["identity_fields"])
     values = {}
-    for field in ("program_level", "beneficiary_type", "status"):
-        pairs = [(fold(p), code) for code, phrases in raw.get(field, {}).items() for p in phrases]
+    for field, list_name in (raw.get("coded_fields") or {}).items():
+        pairs = [(fold(p), code) for code, phrases in vocabulary[list_name].items() for p in phrases]
         values[field] = sorted(pairs, key=lambda p: -len(p[0]))
     return DatasetConfig(
         name=raw["dataset"],
         header=header,
         money_fields=raw.get("money_fields", []),
         count_fields=raw.get("count_fields", []),
+        quantity_fields=raw.get("quantity_fields", []),
+        personal_fields=raw.get("personal_fields", []),
+        row_identity_fields=raw.get("row_identity_fields", raw["identity_fields"]),
         values=values,
         subtotal_heads=sorted((fold(h) for h in raw.get("subtotal_prefixes", [])), key=len, reverse=True),
         signature_heads=[fold(h) for h in raw.get("signature_prefixes", [])],

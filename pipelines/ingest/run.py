@@ -20,23 +20,22 @@ import duckdb
 import pandas as pd
 
 from .. import reference
-from ..settings import INGESTED_DATASETS, Paths
+from ..settings import Paths
 from .config import CONFIG_DIR, load_dataset_config
 from .discover import FoundFile, discover
-from .projects import ParsedFile, ProjectsParser
+from .census import CensusParser
+from .outcomes import OutcomesParser
+from .plans import PlansParser
+from .projects import ProjectsParser
+from .register import ParsedFile, RegisterParser
 from .provinces import resolver
 from .readers import UnreadableFile, read_sheets
 
-PROJECT_COLUMNS = {
-    "project_code": "VARCHAR", "project_name": "VARCHAR", "program_level": "VARCHAR",
-    "program_level_raw": "VARCHAR", "support_content_raw": "VARCHAR", "beneficiary_name": "VARCHAR",
-    "beneficiary_type": "VARCHAR", "beneficiary_types": "VARCHAR", "beneficiary_type_raw": "VARCHAR", "location": "VARCHAR",
-    "year": "INTEGER", "central_budget_vnd": "BIGINT", "local_budget_vnd": "BIGINT",
-    "beneficiary_contribution_vnd": "BIGINT", "total_cost_vnd": "BIGINT", "status": "VARCHAR",
-    "status_raw": "VARCHAR", "jobs_created": "INTEGER", "trainees": "INTEGER",
-    "province_code": "VARCHAR", "province_code_2025": "VARCHAR", "province_source": "VARCHAR",
-    "source_file": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "INTEGER", "source_sha256": "VARCHAR",
+PARSERS: dict[str, type[RegisterParser]] = {
+    p.dataset: p for p in (ProjectsParser, CensusParser, OutcomesParser, PlansParser)
 }
+LINEAGE_COLUMNS = {"source_file": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "INTEGER",
+                   "source_sha256": "VARCHAR"}
 
 
 @dataclass
@@ -64,12 +63,8 @@ def parse_file(found: FoundFile, config_dir: Path = CONFIG_DIR) -> FileOutcome:
     if found.problem:
         outcome.status, outcome.reason = "rejected", found.problem
         return outcome
-    if found.dataset not in INGESTED_DATASETS:
-        outcome.status = "rejected"
-        outcome.reason = f"dataset '{found.dataset}' is not ingested by this version of the warehouse"
-        return outcome
     config = load_dataset_config(found.dataset, config_dir)
-    parser = ProjectsParser(config, resolver(config_dir / "provinces.yaml"))
+    parser = PARSERS[found.dataset](config, resolver(config_dir / "provinces.yaml"))
     try:
         sheets = read_sheets(found.path)
         outcome.parsed = parser.parse(sheets, found.relative)
@@ -79,11 +74,11 @@ def parse_file(found: FoundFile, config_dir: Path = CONFIG_DIR) -> FileOutcome:
     parsed = outcome.parsed
     if not parsed.tables:
         notes = "; ".join(f"sheet '{s.name}': {s.note}" for s in parsed.sheets) or "the file has no sheets"
-        outcome.status, outcome.reason = "rejected", f"no project table in the file ({notes})"
+        outcome.status, outcome.reason = "rejected", f"no {parser.table_name} in the file ({notes})"
     elif not parsed.records:
         outcome.status = "rejected"
         outcome.reason = f"no row could be read: all {len(parsed.rejected)} rows rejected" if parsed.rejected \
-            else "the project table has no rows"
+            else f"the {parser.table_name} has no rows"
     return outcome
 
 
@@ -96,6 +91,9 @@ def _supersede(outcomes: list[FileOutcome]) -> None:
         for rec in o.parsed.records:
             winner[(o.found.dataset, rec.get("province_code") or "", rec["province_code_2025"], rec["year"])] = o
     for o in order:
+        o.years = sorted({r["year"] for r in o.parsed.records})
+        codes = Counter((r.get("province_code"), r["province_code_2025"]) for r in o.parsed.records)
+        o.province_code, o.province_code_2025 = codes.most_common(1)[0][0]
         keep, replaced_by = [], set()
         for rec in o.parsed.records:
             w = winner[(o.found.dataset, rec.get("province_code") or "", rec["province_code_2025"], rec["year"])]
@@ -133,9 +131,6 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR) -> IngestSummary:
     for o in outcomes:
         if o.parsed and o.status == "loaded":
             o.rows_accepted = len(o.parsed.records)
-            o.years = sorted({r["year"] for r in o.parsed.records})
-            codes = Counter((r.get("province_code"), r["province_code_2025"]) for r in o.parsed.records)
-            o.province_code, o.province_code_2025 = codes.most_common(1)[0][0]
     _write(paths.build_db, outcomes)
     return IngestSummary(
         files=Counter(o.status for o in outcomes),
@@ -150,11 +145,6 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
     for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
     now = datetime.now(timezone.utc)
-    records = [
-        {**r, "source_file": o.found.relative, "source_sha256": o.found.sha256}
-        for o in outcomes if o.parsed and o.status == "loaded" for r in o.parsed.records
-    ]
-    projects = pd.DataFrame(records, columns=list(PROJECT_COLUMNS))
     files = pd.DataFrame([
         {
             "path": o.found.relative, "sha256": o.found.sha256, "dataset": o.found.dataset,
@@ -167,17 +157,26 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
         for o in outcomes
     ])
     rejected = pd.DataFrame([
-        {"path": o.found.relative, "sheet": r.sheet, "row_number": r.row_number, "reason": r.reason,
-         "raw": json.dumps(r.raw, ensure_ascii=False, default=str)}
+        {"path": o.found.relative, "dataset": o.found.dataset, "sheet": r.sheet, "row_number": r.row_number,
+         "year": r.year, "reason": r.reason, "raw": json.dumps(r.raw, ensure_ascii=False, default=str)}
         for o in outcomes if o.parsed for r in o.parsed.rejected
-    ], columns=["path", "sheet", "row_number", "reason", "raw"])
+    ], columns=["path", "dataset", "sheet", "row_number", "year", "reason", "raw"])
 
     con = duckdb.connect(str(db_path))
     try:
         con.execute("CREATE SCHEMA raw; CREATE SCHEMA audit;")
-        con.register("projects_df", projects)
-        select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in PROJECT_COLUMNS.items())
-        con.execute(f"CREATE TABLE raw.projects AS SELECT {select} FROM projects_df")
+        for dataset, parser in PARSERS.items():
+            columns = {**parser.columns, **LINEAGE_COLUMNS}
+            records = [
+                {**r, "source_file": o.found.relative, "source_sha256": o.found.sha256}
+                for o in outcomes if o.found.dataset == dataset and o.parsed and o.status == "loaded"
+                for r in o.parsed.records
+            ]
+            frame = pd.DataFrame(records, columns=list(columns))
+            con.register("records_df", frame)
+            select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
+            con.execute(f"CREATE TABLE raw.{dataset} AS SELECT {select} FROM records_df")
+            con.unregister("records_df")
         con.execute("""
             CREATE TABLE audit.ingest_files (
                 path VARCHAR PRIMARY KEY, sha256 VARCHAR, dataset VARCHAR, province_code VARCHAR,
@@ -189,11 +188,11 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
             con.execute("INSERT INTO audit.ingest_files SELECT path, sha256, dataset, province_code, "
                         "province_code_2025, CAST(years AS INTEGER[]), status, reason, rows_read, rows_accepted, "
                         "rows_rejected, size_bytes, received_at, ingested_at FROM files_df")
-        con.execute("CREATE TABLE audit.rejected_rows (path VARCHAR NOT NULL, sheet VARCHAR, "
-                    "row_number INTEGER, reason VARCHAR NOT NULL, raw JSON)")
+        con.execute("CREATE TABLE audit.rejected_rows (path VARCHAR NOT NULL, dataset VARCHAR, sheet VARCHAR, "
+                    "row_number INTEGER, year INTEGER, reason VARCHAR NOT NULL, raw JSON)")
         con.register("rejected_df", rejected)
-        con.execute("INSERT INTO audit.rejected_rows SELECT path, sheet, CAST(row_number AS INTEGER), reason, "
-                    "CAST(raw AS JSON) FROM rejected_df")
+        con.execute("INSERT INTO audit.rejected_rows SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
+                    "CAST(year AS INTEGER), reason, CAST(raw AS JSON) FROM rejected_df")
         for name, frame in (
             ("ref_provinces_pre2025", reference.provinces_pre2025()),
             ("ref_provinces_2025", reference.provinces_2025()),

@@ -46,3 +46,41 @@ def contains_phrase(haystack_folded: str, phrase_folded: str) -> bool:
     if not phrase_folded:
         return False
     return f" {phrase_folded} " in f" {haystack_folded} "
+
+
+# The five Vietnamese tone marks (huyền, sắc, hỏi, ngã, nặng) as combining characters. Every other
+# mark (breve, circumflex, horn) is part of the letter and must survive: "Hà" is not "Hạ".
+_TONES = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+_WORD = re.compile(r"[^\W_]+")
+
+
+def name_key(value: object) -> str:
+    """Matching key for a proper name that keeps the letters but not their accidents.
+
+    NFC, case, spacing and punctuation are ignored, and the tone mark is moved off its vowel to the
+    end of the syllable, so "Hoà"/"Hòa", "THỦY"/"thuỷ" and NFD input give one key, while names that
+    differ in a letter or a tone ("Hà"/"Hạ", "Tân"/"Tấn") stay apart.
+    """
+    if value is None:
+        return ""
+    words = []
+    for word in _WORD.findall(unicodedata.normalize("NFC", str(value)).lower()):
+        marks = unicodedata.normalize("NFD", word)
+        tone = "".join(_TONES[ch] for ch in marks if ch in _TONES)
+        letters = unicodedata.normalize("NFC", "".join(ch for ch in marks if ch not in _TONES))
+        words.append(letters + tone)
+    return " ".join(words)
+
+
+_PLACE_PREFIX = re.compile(r"^(xa|phuong|thi tran|tt|p|x|huyen|quan|thi xa|thanh pho|tx|tp|h|q)\s+")
+
+
+def place_key(value: object) -> str:
+    """Key for a commune or district name: `name_key` without "Xã"/"Phường"/"Thị trấn"/"Huyện" in front."""
+    key = name_key(value)
+    folded = fold(value)
+    match = _PLACE_PREFIX.match(folded)
+    if match:
+        # drop as many words from the key as the prefix had
+        key = " ".join(key.split(" ")[len(match.group(1).split(" ")):])
+    return key

@@ -1,28 +1,33 @@
 -- One row per project × beneficiary. A cell may name several facilities ("Công ty A; Công ty B");
--- each has its own type (a cell naming several facilities is typed by each name's legal form);
--- the same facility is recognised across years by its folded name within its 2025 province.
+-- each has its own type (a cell naming several facilities is typed by each name's legal form) and
+-- its own matching key (name_key, computed at ingestion). The same beneficiary is recognised across
+-- years by that key within its 2025 province.
 with projects as (
-    select project_key, province_code, province_code_2025, year, program_level, beneficiary_name, beneficiary_types
+    select project_key, province_code, province_code_2025, year, program_level, location_key,
+           beneficiary_name, beneficiary_keys, beneficiary_types
     from {{ ref('stg_projects') }}
     where beneficiary_name is not null
 ),
 
 split as (
+    -- the three lists are aligned: unnest walks them in step
     select
-        projects.*,
+        projects.* exclude (beneficiary_name, beneficiary_keys, beneficiary_types),
         trim(unnest(string_split(beneficiary_name, ';'))) as single_name,
-        -- beneficiary_types is aligned with the names: unnest walks both lists in step
+        trim(unnest(string_split(beneficiary_keys, ';'))) as name_key,
         trim(unnest(string_split(coalesce(beneficiary_types, 'other'), ';'))) as single_type
     from projects
 )
 
 select
     project_key,
-    md5(concat_ws('|', province_code_2025, {{ fold_text('single_name') }})) as beneficiary_key,
+    md5(concat_ws('|', province_code_2025, name_key)) as beneficiary_key,
     single_name as beneficiary_name,
+    name_key,
     coalesce(single_type, 'other') as beneficiary_type,
     province_code,
     province_code_2025,
+    location_key,
     year,
     program_level
 from split

@@ -1,5 +1,6 @@
 -- One row per project × beneficiary, so that distinct beneficiaries can be counted over any period
--- (distinct counts cannot be added up from the yearly marts).
+-- (distinct counts cannot be added up from the yearly marts), with the census facility it is
+-- (facility_key, null where the beneficiary is not in a census or cannot be told apart).
 select
     b.project_key,
     b.beneficiary_key,
@@ -9,6 +10,9 @@ select
     b.province_code_2025,
     b.year,
     b.program_level,
-    p.support_content
+    p.support_content,
+    links.facility_key,
+    links.link_rule as facility_link_rule
 from {{ ref('int_project_beneficiaries') }} as b
 inner join {{ ref('projects') }} as p using (project_key)
+left join {{ ref('int_beneficiary_facilities') }} as links using (project_key, beneficiary_key)

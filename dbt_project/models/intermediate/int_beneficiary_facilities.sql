@@ -1,0 +1,38 @@
+-- Project beneficiaries linked to census facilities: the same normalised name in the same old
+-- province. Where several facilities of the province share that name (different communes), the
+-- project's location (district) decides; if it cannot, no link is made rather than a wrong one.
+with beneficiaries as (
+    select * from {{ ref('int_project_beneficiaries') }}
+    where beneficiary_type <> 'other' and province_code is not null
+),
+
+facility_names as (
+    select distinct
+        keys.facility_key,
+        census.match_scope,
+        census.facility_name_key,
+        census.district_key
+    from {{ ref('stg_census') }} as census
+    inner join {{ ref('int_census_facility_keys') }} as keys using (census_row_key)
+),
+
+candidates as (
+    select
+        b.project_key,
+        b.beneficiary_key,
+        f.facility_key,
+        f.district_key = b.location_key as same_district,
+        count(distinct f.facility_key) over (partition by b.project_key, b.beneficiary_key) as n_candidates
+    from beneficiaries as b
+    inner join facility_names as f
+        on f.match_scope = 'pre2025:' || b.province_code
+        and f.facility_name_key = b.name_key
+)
+
+select distinct
+    project_key,
+    beneficiary_key,
+    facility_key,
+    case when n_candidates = 1 then 'name' else 'name_district' end as link_rule
+from candidates
+where n_candidates = 1 or same_district

@@ -1,0 +1,79 @@
+-- One distinct rural-industry facility: census waves merged (int_census_facility_keys). Descriptive
+-- columns come from the facility's latest wave. No personal data: it never left the raw inbox.
+with census as (
+    select census.*, keys.facility_key, keys.matched_code, keys.match_rule
+    from {{ ref('stg_census') }} as census
+    inner join {{ ref('int_census_facility_keys') }} as keys using (census_row_key)
+),
+
+latest as (
+    select *
+    from census
+    qualify row_number() over (
+        partition by facility_key
+        order by survey_year desc, (facility_code is not null) desc, source_file, source_row
+    ) = 1
+),
+
+waves as (
+    select
+        facility_key,
+        max(coalesce(facility_code, matched_code)) as facility_code,
+        min(survey_year) as first_survey_year,
+        max(survey_year) as last_survey_year,
+        count(distinct survey_year) as waves,
+        count(*) as census_rows
+    from census
+    group by facility_key
+),
+
+support as (
+    select
+        links.facility_key,
+        count(distinct links.project_key) as supported_projects,
+        min(projects.year) as first_supported_year,
+        max(projects.year) as last_supported_year
+    from {{ ref('int_beneficiary_facilities') }} as links
+    inner join {{ ref('stg_projects') }} as projects using (project_key)
+    group by links.facility_key
+),
+
+outcomes as (
+    select facility_key, count(*) as outcome_surveys
+    from {{ ref('int_facility_outcomes') }}
+    where facility_key is not null
+    group by facility_key
+)
+
+select
+    latest.facility_key,
+    waves.facility_code,
+    latest.facility_name,
+    latest.facility_type,
+    latest.industry,
+    latest.commune,
+    latest.district,
+    latest.province_code,
+    provinces.province_name,
+    latest.province_code_2025,
+    latest.employees,
+    latest.revenue_vnd,
+    latest.founded_year,
+    waves.first_survey_year,
+    waves.last_survey_year,
+    waves.waves,
+    waves.census_rows,
+    support.facility_key is not null as ever_supported,
+    coalesce(support.supported_projects, 0) as supported_projects,
+    support.first_supported_year,
+    support.last_supported_year,
+    coalesce(outcomes.outcome_surveys, 0) as outcome_surveys,
+    latest.source_file,
+    latest.source_sheet,
+    latest.source_row
+from latest
+inner join waves using (facility_key)
+left join support using (facility_key)
+left join outcomes using (facility_key)
+left join {{ ref('dim_province') }} as provinces
+    on provinces.generation = 'pre2025' and provinces.province_code = latest.province_code

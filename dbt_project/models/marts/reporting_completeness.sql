@@ -1,0 +1,121 @@
+-- Did each province send each dataset for each year? A province is expected to report every
+-- dataset every year from its first year in the warehouse (any dataset) to the current year. Until
+-- 2024 the reporters are the 63 old provinces; from 2025 the 34 new units (a unit is expected once
+-- it or a province it was formed from is in the warehouse). A report is on time when its first file
+-- arrived (file modification time) by the end of 31 January of the following year, Vietnam time.
+{% set reform_year = 2025 %}
+with files as (
+    select *, unnest(years) as year
+    from {{ ref('stg_ingest_files') }}
+    where status in ('loaded', 'superseded')
+),
+
+file_reports as (
+    select
+        case when year < {{ reform_year }} then 'pre2025' else '2025' end as generation,
+        case when year < {{ reform_year }} then province_code else province_code_2025 end as province_code,
+        dataset,
+        year,
+        path,
+        received_at
+    from files
+),
+
+accepted_rows as (
+    {% for dataset, model in [('projects', 'stg_projects'), ('census', 'stg_census'),
+                              ('outcomes', 'stg_outcomes'), ('plans', 'stg_plans')] %}
+    select
+        '{{ dataset }}' as dataset,
+        case when {{ 'survey_year' if dataset in ('census', 'outcomes') else 'year' }} < {{ reform_year }}
+            then 'pre2025' else '2025' end as generation,
+        case when {{ 'survey_year' if dataset in ('census', 'outcomes') else 'year' }} < {{ reform_year }}
+            then province_code else province_code_2025 end as province_code,
+        {{ 'survey_year' if dataset in ('census', 'outcomes') else 'year' }} as year,
+        count(*) as rows_accepted
+    from {{ ref(model) }}
+    group by all
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
+),
+
+rejected as (
+    select
+        case when coalesce(r.year, f.years[1]) < {{ reform_year }} then 'pre2025' else '2025' end as generation,
+        case when coalesce(r.year, f.years[1]) < {{ reform_year }} then f.province_code else f.province_code_2025 end
+            as province_code,
+        r.dataset,
+        coalesce(r.year, f.years[1]) as year,
+        count(*) as rows_rejected
+    from {{ ref('stg_rejected_rows') }} as r
+    inner join {{ ref('stg_ingest_files') }} as f using (path)
+    where f.status = 'loaded'
+    group by all
+),
+
+first_years as (
+    select generation, province_code, min(year) as first_year
+    from file_reports
+    where province_code is not null
+    group by all
+),
+
+reporters as (
+    -- old provinces: from their first year to the last year before the reform
+    select 'pre2025' as generation, province_code, first_year, {{ reform_year }} - 1 as last_year
+    from first_years
+    where generation = 'pre2025'
+    union
+    -- new units: from the reform year, once they or their predecessors are in the warehouse
+    select distinct '2025', dim.province_code_2025, {{ reform_year }}, year(current_date)
+    from first_years
+    inner join {{ ref('dim_province') }} as dim
+        on dim.generation = first_years.generation and dim.province_code = first_years.province_code
+),
+
+grid as (
+    select reporters.generation, reporters.province_code, years.year, datasets.dataset
+    from reporters
+    cross join lateral (select unnest(range(reporters.first_year, reporters.last_year + 1)) as year) as years
+    cross join (select unnest(['projects', 'census', 'outcomes', 'plans']) as dataset) as datasets
+    where reporters.first_year <= reporters.last_year
+),
+
+received as (
+    select
+        generation, province_code, dataset, year,
+        count(distinct path) as files,
+        min(received_at) as first_received_at,
+        max(received_at) as last_received_at
+    from file_reports
+    group by all
+)
+
+select
+    grid.province_code,
+    grid.generation,
+    dim.province_name,
+    dim.province_code_2025,
+    grid.year,
+    grid.dataset,
+    true as expected,
+    coalesce(received.files, 0) > 0 as received,
+    coalesce(received.files, 0) as files,
+    coalesce(accepted_rows.rows_accepted, 0) as rows_accepted,
+    coalesce(rejected.rows_rejected, 0) as rows_rejected,
+    received.first_received_at,
+    received.last_received_at,
+    make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') as due_before,
+    received.first_received_at < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') as on_time,
+    case
+        when received.files > 0 and received.first_received_at < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh')
+            then 'on_time'
+        when received.files > 0 then 'late'
+        when current_timestamp < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') then 'not_yet_due'
+        else 'missing'
+    end as status
+from grid
+left join received using (generation, province_code, dataset, year)
+left join accepted_rows using (generation, province_code, dataset, year)
+left join rejected using (generation, province_code, dataset, year)
+inner join {{ ref('dim_province') }} as dim
+    on dim.generation = grid.generation and dim.province_code = grid.province_code

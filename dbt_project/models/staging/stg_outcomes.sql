@@ -1,0 +1,24 @@
+-- One supported facility measured before and after support, as read.
+select
+    md5(concat_ws('|', source_sha256, source_sheet, source_row::varchar)) as outcome_key,
+    coalesce('pre2025:' || province_code, '2025:' || province_code_2025) as match_scope,
+    nullif(trim(project_code), '') as project_code,
+    nullif(trim(facility_code), '') as facility_code,
+    facility_name,
+    facility_name_key,
+    output_unit,
+    output_before,
+    output_after,
+    workers_before,
+    workers_after,
+    new_jobs,
+    revenue_before_vnd::bigint as revenue_before_vnd,
+    revenue_after_vnd::bigint as revenue_after_vnd,
+    year::integer as survey_year,
+    support_year,
+    province_code,
+    province_code_2025,
+    source_file,
+    source_sheet,
+    source_row::integer as source_row
+from {{ source('raw', 'outcomes') }}

@@ -1,0 +1,2 @@
+select path, dataset, sheet, row_number, year, reason, raw
+from {{ source('audit', 'rejected_rows') }}

@@ -1,0 +1,319 @@
+"""What every dataset's parser shares: walking the rows of a hand-made register.
+
+A register is a table under a title block. Walking it means: section rows ("I. KHUYẾN CÔNG QUỐC
+GIA", "A. Năm 2021", "Huyện Mỹ Xuyên") set context for the rows below; subtotal/total rows and
+repeated column-number rows are skipped; the signature block ends the table. Every other non-empty
+row is handed to the dataset's `record` method, which returns the record or the reasons it cannot
+be one. Rejected rows keep their original cells, with personal data masked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .config import DatasetConfig
+from .numbers import NotANumber, NumberStyleUnknown, decide_style, to_count, to_decimal, to_vnd
+from .provinces import Province, ProvinceResolver
+from .readers import Sheet
+from .table import Table, find_table, header_tail_kind, title_year, years_in
+from .text import clean, fold
+
+_SECTION_MARK = re.compile(r"^([ivx]+|[a-h]|\d{1,2})\s*[\.\)/:-]\s*\S|^(phan|muc|phu luc)\s")
+_SECTION_LABEL = re.compile(r"^\s*([IVXivx]+|[A-Za-z])\s*[\.\)/:-]\s*\S")
+_SUBTOTAL_TAIL = r"(\s+(cong|[ivx]+|[a-h]|\d+|kcqg|kcdp|quoc gia|dia phuong|khuyen cong|nam|muc|phan|de an|[0-9]{4}))*$"
+_SIGNING_DATE = re.compile(r"\bngay \d{1,2} thang \d{1,2} nam \d{4}\b")
+_PLACE_SUBTOTAL = re.compile(r"^(cong|tong cong|tong so|tong)\s+(huyen|quan|thi xa|thanh pho|tx|tp|xa|phuong|thi tran)\b")
+_DISTRICT_SECTION = re.compile(r"^(huyen|thi xa|thanh pho|quan|tx|tp)\s+\S")
+
+# Shapes of personal identifiers, for masking whatever column they turn up in: Vietnamese phone
+# numbers (0xx… or +84…, 10–11 digits, any separators) and national IDs (9-digit CMND, 12-digit CCCD).
+PHONE_SHAPE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+NATIONAL_ID_SHAPE = re.compile(r"(?<![\d.,])(?:\d{12}|\d{9})(?![\d.,])")
+MASK = "***"
+
+
+@dataclass
+class RejectedRow:
+    sheet: str
+    row_number: int  # 1-based, as the sheet shows it
+    reason: str
+    raw: dict
+    year: int | None = None  # the year the row would have counted for, where known
+
+
+@dataclass
+class SheetResult:
+    name: str
+    table: Table | None
+    note: str | None = None
+
+
+@dataclass
+class ParsedFile:
+    records: list[dict] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    sheets: list[SheetResult] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def tables(self) -> list[Table]:
+        return [s.table for s in self.sheets if s.table is not None]
+
+
+@dataclass
+class RowContext:
+    """What the table and the rows above say about the current row."""
+    table: Table
+    relative_path: str
+    title_text: str
+    file_year: int | None
+    styles: dict[str, str | None]
+    sheet_style: str | None
+    section: dict = field(default_factory=dict)  # program_level / year / district set by section rows
+
+    def style(self, name: str) -> str | None:
+        return self.styles.get(name) or self.sheet_style
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def mask_text(value):
+    """A cell with phone- or ID-shaped digits replaced by ***; other values unchanged."""
+    if not isinstance(value, str):
+        return value
+    return NATIONAL_ID_SHAPE.sub(MASK, PHONE_SHAPE.sub(MASK, value))
+
+
+def raw_cells(row: list, table: Table | None, personal_fields=()) -> dict:
+    """The original cells of a row as a JSON-able dict keyed by header (or column letter).
+
+    Cells under a personal-data column are masked whatever they hold; elsewhere, text shaped like a
+    phone number or a national ID is masked too (it may sit in a column nobody mapped).
+    """
+    names, personal = {}, set()
+    if table is not None:
+        names = {col: table.header_text[f] for f, col in table.columns.items()}
+        personal = {table.columns[f] for f in personal_fields if f in table.columns}
+    out = {}
+    for col, value in enumerate(row):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        key = names.get(col, _column_letter(col))
+        if key in out:
+            key = f"{key} [{_column_letter(col)}]"
+        if col in personal:
+            out[key] = MASK
+        else:
+            out[key] = value.isoformat() if hasattr(value, "isoformat") else mask_text(value)
+    return out
+
+
+class RegisterParser:
+    """Base of the dataset parsers; subclasses implement `record`."""
+
+    #: what a sheet without a usable header is called in the file's rejection reason
+    table_name = "table"
+    dataset: str  # folder under the raw root, and the raw.<dataset> table
+    columns: dict[str, str]  # record field → DuckDB type of raw.<dataset> (lineage columns are added)
+
+    def __init__(self, config: DatasetConfig, provinces: ProvinceResolver):
+        self.config = config
+        self.provinces = provinces
+        subtotal = "|".join(re.escape(h) for h in config.subtotal_heads)
+        self._subtotal = re.compile(rf"^({subtotal}){_SUBTOTAL_TAIL}") if subtotal else None
+
+    # --- the dataset's part ------------------------------------------------------------------
+    def record(self, cells: dict, ctx: RowContext) -> tuple[dict, list[str]]:
+        raise NotImplementedError
+
+    # --- file level ---------------------------------------------------------------------------
+    def parse(self, sheets: list[Sheet], relative_path: str) -> ParsedFile:
+        result = ParsedFile()
+        for sheet in sheets:
+            if not sheet.visible:
+                result.sheets.append(SheetResult(sheet.name, None, "hidden sheet, not read"))
+                continue
+            table = find_table(sheet, self.config.header)
+            if table is None:
+                empty = not any(any(v is not None for v in r) for r in sheet.rows)
+                result.sheets.append(SheetResult(sheet.name, None, "empty sheet" if empty else
+                                                 f"no {self.table_name} found (no header row with the expected columns)"))
+                continue
+            result.sheets.append(SheetResult(sheet.name, table))
+            self._parse_table(table, relative_path, result)
+        return result
+
+    # --- sheet level --------------------------------------------------------------------------
+    def _parse_table(self, table: Table, relative_path: str, result: ParsedFile) -> None:
+        cfg = self.config
+        sheet = table.sheet
+        rows = sheet.rows[table.data_start:]
+        cols = table.columns
+        numeric = [f for f in cfg.money_fields + cfg.count_fields + cfg.quantity_fields if f in cols]
+        styles = {f: decide_style(r[cols[f]] for r in rows if cols[f] < len(r)) for f in numeric}
+        sheet_style = decide_style(r[cols[f]] for f in numeric for r in rows if cols[f] < len(r))
+        sheet_years = years_in(sheet.name)
+        file_year = sheet_years[0] if sheet_years else title_year(table.title_lines)
+        if file_year is None:
+            path_years = years_in(relative_path)
+            file_year = path_years[-1] if path_years else None
+        ctx = RowContext(table, relative_path, " ".join(table.title_lines), file_year, styles, sheet_style)
+
+        for offset, row in enumerate(rows):
+            row_number = table.data_start + offset + 1
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                continue
+            cells = {f: (row[c] if c < len(row) else None) for f, c in cols.items()}
+            label = self._label(row, cols)
+            folded_label = fold(label)
+            if folded_label and (any(folded_label.startswith(h) for h in cfg.signature_heads)
+                                 or _SIGNING_DATE.search(folded_label)):
+                break  # the signature block: "Người lập biểu", "GIÁM ĐỐC", "…, ngày 15 tháng 01 năm 2024"
+            if header_tail_kind(row) == "numbers":  # column numbers repeated on a later page
+                continue
+            if folded_label and ((self._subtotal and self._subtotal.match(folded_label))
+                                 or _PLACE_SUBTOTAL.match(folded_label)):
+                continue  # "Cộng I", "Tổng cộng", "Cộng huyện Mỹ Xuyên"
+            has_values = any(cells.get(f) not in (None, "") for f in numeric)
+            if not has_values and self._is_section(label, cells):
+                self._enter_section(label, ctx)
+                continue
+            result.rows_read += 1
+            record, reasons = self.record(cells, ctx)
+            if reasons:
+                result.rejected.append(RejectedRow(sheet.name, row_number, "; ".join(reasons),
+                                                   raw_cells(row, table, cfg.personal_fields), record.get("year")))
+                continue
+            record.update(source_sheet=sheet.name, source_row=row_number)
+            result.records.append(record)
+
+    def _label(self, row: list, cols: dict[str, int]) -> str | None:
+        """The row's first text that is not a row number or a bare numeral ("1", "I", "A.")."""
+        for value in row[:max(cols.values()) + 1] if cols else row:
+            if not isinstance(value, str) or not clean(value):
+                continue
+            if re.fullmatch(r"\s*(\d+|[IVXivx]+|[A-Ha-h])\s*[\.\)]?\s*", value):
+                continue
+            return clean(value)
+        return None
+
+    def _is_section(self, label: str | None, cells: dict) -> bool:
+        if not label:
+            return False
+        if any(cells.get(f) not in (None, "") for f in self.config.row_identity_fields):
+            return False
+        folded = fold(label)
+        first_cell = cells.get("row_number")
+        roman_in_stt = isinstance(first_cell, str) and re.fullmatch(r"\s*([IVX]+|[A-H])\s*\.?\s*", first_cell)
+        return bool(
+            _SECTION_MARK.match(folded + " ")
+            or _SECTION_LABEL.match(label)
+            or roman_in_stt
+            or ("program_level" in self.config.values and self.config.code_for("program_level", label, within=True))
+            or re.search(r"\bnam \d{4}$", folded)
+            or _DISTRICT_SECTION.match(folded)
+        )
+
+    def _enter_section(self, label: str, ctx: RowContext) -> None:
+        if "program_level" in self.config.values:
+            level = self.config.code_for("program_level", label, within=True)
+            if level:
+                ctx.section["program_level"] = level
+        years = years_in(label)
+        if years:
+            ctx.section["year"] = years[0]
+        text = re.sub(r"^\s*([IVXivx]+|[A-Za-z]|\d{1,2})\s*[\.\)/:-]\s*", "", label)
+        if _DISTRICT_SECTION.match(fold(text)):
+            ctx.section["district"] = text
+
+    # --- helpers for `record` -----------------------------------------------------------------
+    def money(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
+        """A money cell in whole đồng, using the unit of its header, unit row or ĐVT line."""
+        if name not in ctx.table.columns:
+            return None
+        unit = ctx.table.units.get(name) or ctx.table.sheet_unit
+        try:
+            return to_vnd(cells.get(name), unit, ctx.style(name))
+        except (NotANumber, NumberStyleUnknown) as exc:
+            reasons.append(f"{ctx.table.header_text[name]}: {exc}")
+            return None
+
+    def count(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
+        if name not in ctx.table.columns:
+            return None
+        try:
+            return to_count(cells.get(name), ctx.style(name))
+        except (NotANumber, NumberStyleUnknown) as exc:
+            reasons.append(f"{ctx.table.header_text[name]}: {exc}")
+            return None
+
+    def quantity(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> float | None:
+        """A physical quantity (tonnes, products): exact text → float, never negative."""
+        if name not in ctx.table.columns:
+            return None
+        try:
+            value = to_decimal(cells.get(name), ctx.style(name))
+        except (NotANumber, NumberStyleUnknown) as exc:
+            reasons.append(f"{ctx.table.header_text[name]}: {exc}")
+            return None
+        if value is not None and value < 0:
+            reasons.append(f"{ctx.table.header_text[name]}: '{cells.get(name)}' is negative")
+            return None
+        return float(value) if value is not None else None
+
+    def year(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
+        """The row's year: its own column, else a section row, the sheet name, the title, the path."""
+        year = None
+        value = cells.get(name)
+        if name in ctx.table.columns and value not in (None, ""):
+            found = years_in(str(int(value)) if isinstance(value, float) else str(value))
+            if found:
+                year = found[0]
+            else:
+                reasons.append(f"year '{value}' is not a year")
+        year = year or ctx.section.get("year") or ctx.file_year
+        if year is None and not reasons:
+            reasons.append("no year: not in a column, a section row, the sheet name, the title or the path")
+        return year
+
+    def province(self, cells: dict, ctx: RowContext, year: int | None, reasons: list[str],
+                 location: str | None = None) -> tuple[Province | None, str | None]:
+        """Province from the row's column, else the title, else the path; placed in an old province."""
+        value = clean(cells.get("province"))
+        found, source = None, None
+        if value:
+            found = self.provinces.resolve(value, year, whole=True) or self.provinces.resolve(value, year, whole=False)
+            source = "column" if found else None
+        else:
+            found = self.provinces.resolve(ctx.title_text, year, whole=False)
+            source = "title" if found else None
+            if found is None:
+                found = self.provinces.resolve_path(ctx.relative_path, year)
+                source = "path" if found else None
+        if found is None:
+            where = f"'{value}'" if value else "nothing in the column, title or path"
+            reasons.append(f"province not recognised: {where}")
+            return None, None
+        return self.provinces.place_in_old(found, location), source
+
+    def coded(self, name: str, cells: dict) -> tuple[str | None, str | None]:
+        """(code, text as written) for a coded column; unknown text gives code 'other'."""
+        raw = clean(cells.get(name))
+        if not raw:
+            return None, None
+        return self.config.code_for(name, raw, within=True) or "other", raw
+
+    @staticmethod
+    def text_code(value) -> str | None:
+        """A code cell as text: 12.0 → '12', keeps leading zeros of text codes."""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return clean(value)
