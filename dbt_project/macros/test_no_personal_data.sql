@@ -14,7 +14,7 @@ select null as column_name, null as value where false
 select '{{ name }}' as column_name, "{{ name }}"::varchar as value
 from {{ model }}
 where regexp_matches("{{ name }}", '(^|[^0-9A-Za-z])(\+?84|0)([ .\-]?[0-9]){8,10}([^0-9A-Za-z]|$)')
-   or regexp_matches("{{ name }}", '(^|[^0-9A-Za-z.,])([0-9]{12}|[0-9]{9})([^0-9A-Za-z.,]|$)')
+   or regexp_matches("{{ name }}", '(^|[^0-9A-Za-z.,]|(^|[^0-9])[.,])([0-9]{12}|[0-9]{9})([^0-9A-Za-z.,]|[.,]([^0-9]|$)|$)')
 {{ 'union all' if not loop.last }}
 {%- endfor %}
 {%- endif %}

@@ -28,8 +28,9 @@ _DISTRICT_SECTION = re.compile(r"^(huyen|thi xa|thanh pho|quan|tx|tp)\s+\S")
 
 # Shapes of personal identifiers, for masking whatever column they turn up in: Vietnamese phone
 # numbers (0xx… or +84…, 10–11 digits, any separators) and national IDs (9-digit CMND, 12-digit CCCD).
-PHONE_SHAPE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
-NATIONAL_ID_SHAPE = re.compile(r"(?<![\d.,])(?:\d{12}|\d{9})(?![\d.,])")
+PHONE_SHAPE = re.compile(r"(?<![\dA-Za-z])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?![\dA-Za-z])")
+# not part of a longer number or an amount ("123.456.789", "1234567890,5"); punctuation after is fine
+NATIONAL_ID_SHAPE = re.compile(r"(?<![\dA-Za-z])(?<!\d[.,])(?:\d{12}|\d{9})(?![\dA-Za-z])(?![.,]\d)")
 MASK = "***"
 
 
@@ -100,7 +101,11 @@ def raw_cells(row: list, table: Table | None, personal_fields=()) -> dict:
     """
     names, personal = {}, set()
     if table is not None:
-        names = {col: table.header_text[f] for f, col in table.columns.items()}
+        for r in table.header_rows:  # every header cell, mapped or not ("Ghi chú")
+            for col, value in enumerate(table.sheet.rows[r] if r < len(table.sheet.rows) else []):
+                if isinstance(value, str) and value.strip():
+                    names[col] = " ".join(value.split())
+        names.update({col: table.header_text[f] for f, col in table.columns.items()})
         personal = {table.columns[f] for f in personal_fields if f in table.columns}
     out = {}
     for col, value in enumerate(row):

@@ -125,9 +125,10 @@ coverage as (
 compared as (
     select
         f.*,
-        v.warehouse_value,
-        v.warehouse_min,
-        v.warehouse_max,
+        -- no rows at all is "not covered", not a value of zero
+        case when c.covered then v.warehouse_value end as warehouse_value,
+        case when c.covered then v.warehouse_min end as warehouse_min,
+        case when c.covered then v.warehouse_max end as warehouse_max,
         c.covered,
         case
             when not f.comparable or not c.covered then 'not_covered'
