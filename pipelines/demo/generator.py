@@ -1,8 +1,8 @@
 """`kc demo`: write the demo inbox.
 
 Eight pre-2025 provinces (2012–2024) and four post-reform units (2025). Sóc Trăng, Thái Nguyên and
-Bắc Giang are built to reproduce every figure of published-figures.md that a project register can
-express; the others are plausible background. Everything follows from the seed: the same seed gives
+Bắc Giang are built to reproduce the figures of published-figures.md; the others are plausible
+background. Project registers are planned here; censuses, outcome surveys and plans in surveys.py. Everything follows from the seed: the same seed gives
 byte-identical files with identical modification times.
 """
 
@@ -242,7 +242,7 @@ def _received(rng: random.Random, year: int) -> datetime:
 
 
 def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write the demo inbox under raw_dir/projects; returns the files written."""
+    """Write the demo inbox (projects, census, outcomes, plans) under raw_dir; returns the files written."""
     planner = Planner(seed, _districts())
     rng = planner.rng
     out = raw_dir / "projects"

@@ -240,35 +240,28 @@ class RegisterParser:
             ctx.section["district"] = text
 
     # --- helpers for `record` -----------------------------------------------------------------
-    def money(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
-        """A money cell in whole đồng, using the unit of its header, unit row or ĐVT line."""
+    @staticmethod
+    def _number(convert, name: str, cells: dict, ctx: RowContext, reasons: list[str]):
+        """convert(cell, style) for a mapped column; a bad cell adds its reason and gives None."""
         if name not in ctx.table.columns:
             return None
-        unit = ctx.table.units.get(name) or ctx.table.sheet_unit
         try:
-            return to_vnd(cells.get(name), unit, ctx.style(name))
+            return convert(cells.get(name), ctx.style(name))
         except (NotANumber, NumberStyleUnknown) as exc:
             reasons.append(f"{ctx.table.header_text[name]}: {exc}")
             return None
 
+    def money(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
+        """A money cell in whole đồng, using the unit of its header, unit row or ĐVT line."""
+        unit = ctx.table.units.get(name) or ctx.table.sheet_unit
+        return self._number(lambda v, style: to_vnd(v, unit, style), name, cells, ctx, reasons)
+
     def count(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
-        if name not in ctx.table.columns:
-            return None
-        try:
-            return to_count(cells.get(name), ctx.style(name))
-        except (NotANumber, NumberStyleUnknown) as exc:
-            reasons.append(f"{ctx.table.header_text[name]}: {exc}")
-            return None
+        return self._number(to_count, name, cells, ctx, reasons)
 
     def quantity(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> float | None:
         """A physical quantity (tonnes, products): exact text → float, never negative."""
-        if name not in ctx.table.columns:
-            return None
-        try:
-            value = to_decimal(cells.get(name), ctx.style(name))
-        except (NotANumber, NumberStyleUnknown) as exc:
-            reasons.append(f"{ctx.table.header_text[name]}: {exc}")
-            return None
+        value = self._number(to_decimal, name, cells, ctx, reasons)
         if value is not None and value < 0:
             reasons.append(f"{ctx.table.header_text[name]}: '{cells.get(name)}' is negative")
             return None
