@@ -1,5 +1,5 @@
 -- One distinct rural-industry facility: census waves merged (int_census_facility_keys). Descriptive
--- columns come from the facility's latest wave. No personal data: it never left the raw inbox.
+-- columns come from the facility's latest wave, its name from the latest row that carried the code. No personal data: it never left the raw inbox.
 with census as (
     select census.*, keys.facility_key, keys.matched_code, keys.match_rule
     from {{ ref('stg_census') }} as census
@@ -12,6 +12,17 @@ latest as (
     qualify row_number() over (
         partition by facility_key
         order by survey_year desc, (facility_code is not null) desc, source_file, source_row
+    ) = 1
+),
+
+-- the name as the census itself recorded it with the code (a code-less re-survey may re-type it,
+-- e.g. in capitals); the measures stay those of the latest wave
+named as (
+    select facility_key, facility_name
+    from census
+    qualify row_number() over (
+        partition by facility_key
+        order by (facility_code is not null) desc, survey_year desc, source_file, source_row
     ) = 1
 ),
 
@@ -48,7 +59,7 @@ outcomes as (
 select
     latest.facility_key,
     waves.facility_code,
-    latest.facility_name,
+    named.facility_name,
     latest.facility_type,
     latest.industry,
     latest.commune,
@@ -73,6 +84,7 @@ select
     latest.source_row
 from latest
 inner join waves using (facility_key)
+inner join named using (facility_key)
 left join support using (facility_key)
 left join outcomes using (facility_key)
 left join {{ ref('dim_province') }} as provinces
