@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .register import RegisterParser, RowContext
-from .text import clean
 
 
 class PlansParser(RegisterParser):
@@ -18,13 +17,7 @@ class PlansParser(RegisterParser):
     def record(self, cells: dict, ctx: RowContext) -> tuple[dict, list[str]]:
         reasons: list[str] = []
         rec: dict = {}
-        level_raw = clean(cells.get("program_level"))
-        level = self.config.code_for("program_level", level_raw, within=True) if level_raw else None
-        level = level or ctx.section.get("program_level")
-        if level is None:
-            reasons.append(f"programme level '{level_raw}' is neither national (KCQG) nor local (KCĐP)"
-                           if level_raw else "programme level unknown: no level column and no section row above")
-        rec["program_level"], rec["program_level_raw"] = level, level_raw
+        rec["program_level"], rec["program_level_raw"] = self.program_level(cells, ctx, reasons)
         rec["planned_projects"] = self.count("planned_projects", cells, ctx, reasons)
         rec["approved_projects"] = self.count("approved_projects", cells, ctx, reasons)
         rec["planned_budget_vnd"] = self.money("planned_budget", cells, ctx, reasons)

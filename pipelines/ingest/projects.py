@@ -48,15 +48,7 @@ class ProjectsParser(RegisterParser):
             rec[f] = self.count(f, cells, ctx, reasons)
         rec["year"] = year = self.year("year", cells, ctx, reasons)
 
-        level_raw = clean(cells.get("program_level"))
-        level = cfg.code_for("program_level", level_raw, within=True) if level_raw else None
-        if level_raw and not level:
-            reasons.append(f"programme level '{level_raw}' is neither national (KCQG) nor local (KCĐP)")
-        level = level or ctx.section.get("program_level")
-        if level is None and not level_raw:
-            reasons.append("programme level unknown: no level column and no section row above")
-        rec["program_level"] = level
-        rec["program_level_raw"] = level_raw
+        rec["program_level"], rec["program_level_raw"] = self.program_level(cells, ctx, reasons)
 
         rec["location"] = clean(cells.get("location"))
         rec["location_key"] = place_key(rec["location"])

@@ -267,6 +267,18 @@ class RegisterParser:
             return None
         return float(value) if value is not None else None
 
+    def program_level(self, cells: dict, ctx: RowContext, reasons: list[str]) -> tuple[str | None, str | None]:
+        """(national|local, text as written): the row's own column, else the section row above."""
+        raw = clean(cells.get("program_level"))
+        level = self.config.code_for("program_level", raw, within=True) if raw else None
+        if raw and not level:
+            reasons.append(f"programme level '{raw}' is neither national (KCQG) nor local (KCĐP)")
+            return None, raw
+        level = level or ctx.section.get("program_level")
+        if level is None:
+            reasons.append("programme level unknown: no level column and no section row above")
+        return level, raw
+
     def year(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
         """The row's year: its own column, else a section row, the sheet name, the title, the path."""
         year = None
