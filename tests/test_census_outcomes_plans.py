@@ -5,7 +5,6 @@ import unicodedata
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from pipelines.ingest.census import CensusParser
 from pipelines.ingest.config import load_dataset_config

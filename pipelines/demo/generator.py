@@ -369,7 +369,7 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
         ("nghe-an", "tỉnh Nghệ An", ["40"], "NA25"),
     ):
         plan = post_reform(planner, key, name, olds, prefix)
-        path = out / "2025" / key / f"danh-muc-de-an-khuyen-cong-2025.xlsx"
+        path = out / "2025" / key / "danh-muc-de-an-khuyen-cong-2025.xlsx"
         layouts.sectioned_xlsx(path, plan.projects, province_title=name, year=2025, unit="triệu đồng",
                                number_style="number", unit_place="header", with_type=True, with_content=True,
                                labels=LABELS, rng=rng)
@@ -390,7 +390,7 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     surveys.pin_revenue_mean([r for rows in all_outcomes.values() for r in rows])
     surveys.check_targets(all_outcomes["94"], [r for rows in all_outcomes.values() for r in rows])
     for p in provinces:
-        surveys.write_outcomes(raw_dir, p.key, titles[p.old_code], all_outcomes[p.old_code], srng, done)
+        surveys.write_outcomes(raw_dir, p.key, titles[p.old_code], all_outcomes[p.old_code], done)
         surveys.write_plans(raw_dir, p.key, titles[p.old_code], p.old_code,
                             surveys.plan_lines(p, p.old_code, srng), srng, done)
     for p in reformed:

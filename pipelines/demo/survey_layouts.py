@@ -70,7 +70,7 @@ def census_flat_xlsx(path: Path, rows: list[dict], *, year: int, province_title:
     header = ["TT", "Mã số cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/Phường/Thị trấn", "Huyện",
               "Họ và tên chủ cơ sở", "Số điện thoại", "Số CMND/CCCD", "Lao động", "Doanh thu (1.000đ)",
               "Năm bắt đầu hoạt động", "Năm điều tra"]
-    _title(ws, province_title, f"DANH SÁCH CƠ SỞ CNNT ĐIỀU TRA BỔ SUNG", len(header) - 3)
+    _title(ws, province_title, "DANH SÁCH CƠ SỞ CNNT ĐIỀU TRA BỔ SUNG", len(header) - 3)
     for c, h in enumerate(header):
         ws.write(5, c, h)
     r = 6
@@ -92,7 +92,7 @@ def census_flat_xlsx(path: Path, rows: list[dict], *, year: int, province_title:
     wb.close()
 
 
-def census_csv(path: Path, rows: list[dict], *, year: int, province_label: str, rng) -> None:
+def census_csv(path: Path, rows: list[dict], *, year: int, province_label: str) -> None:
     """A census export as CSV (UTF-8, no BOM), revenue as English-style text in đồng."""
     path.parent.mkdir(parents=True, exist_ok=True)
     header = ["Mã cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/Phường", "Huyện", "Tỉnh",
@@ -107,7 +107,7 @@ def census_csv(path: Path, rows: list[dict], *, year: int, province_label: str, 
                              f.employees, en_text(amount(f.revenue_k, "đồng")), year])
 
 
-def outcomes_xlsx(path: Path, rows: list[dict], *, year: int, province_title: str, rng) -> None:
+def outcomes_xlsx(path: Path, rows: list[dict], *, year: int, province_title: str) -> None:
     """The outcome survey: two-row header ("Sản lượng" over "Trước hỗ trợ | Sau hỗ trợ"), a unit column."""
     wb = _workbook(path)
     ws = wb.add_worksheet("Khảo sát")

@@ -187,7 +187,7 @@ def write_census(raw_dir: Path, key: str, title: str, code: str, waves: dict[int
     for i, (year, rows) in enumerate(sorted(waves.items())):
         if code == "27":
             path = raw_dir / "census" / key / f"dieu-tra-co-so-cnnt-{year}.csv"
-            layouts.census_csv(path, rows, year=year, province_label=title, rng=rng)
+            layouts.census_csv(path, rows, year=year, province_label=title)
         elif i == 0:
             path = raw_dir / "census" / key / f"{year}" / f"phieu-dieu-tra-co-so-cnnt-{year}.xlsx"
             layouts.census_by_district_xlsx(path, rows, year=year, province_title=title, labels=TYPE_LABEL, rng=rng)
@@ -243,14 +243,14 @@ def pin_revenue_mean(all_rows: list[dict]) -> None:
         r["r1"] = round(r["r1"] + share * r["r0"], -3)
 
 
-def write_outcomes(raw_dir: Path, key: str, title: str, rows: list[dict], rng, received) -> list[Path]:
+def write_outcomes(raw_dir: Path, key: str, title: str, rows: list[dict], received) -> list[Path]:
     out = []
     by_year: dict[int, list[dict]] = {}
     for r in rows:
         by_year.setdefault(r["survey_year"], []).append(r)
     for year, group in sorted(by_year.items()):
         path = raw_dir / "outcomes" / key / f"khao-sat-hieu-qua-{year}.xlsx"
-        layouts.outcomes_xlsx(path, group, year=year, province_title=title, rng=rng)
+        layouts.outcomes_xlsx(path, group, year=year, province_title=title)
         received(path, datetime(year, 12, 20, 9, 0))
         out.append(path)
     return out
