@@ -5,6 +5,7 @@
                                          run the refresh job through Dagster, then summarise
   kc sql "QUERY"                         query the published warehouse, read-only
   kc status                              the last refresh and what was rejected, and why
+  kc validate FILE... [--dataset D]      how each file would be read; writes nothing; exit 1 if anything is rejected
 """
 
 from __future__ import annotations
@@ -172,6 +173,12 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    from .validate import validate
+
+    return validate(args.files, args.dataset)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kc", description="Khuyến công warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -193,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     sql.set_defaults(func=cmd_sql)
     status = sub.add_parser("status", parents=[paths], help="the last refresh and its rejections")
     status.set_defaults(func=cmd_status)
+    validate = sub.add_parser("validate", help="how files would be read (dataset, province, years, headers, units, "
+                                               "encoding, rejected rows); writes nothing")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--dataset", choices=["projects", "census", "outcomes", "plans"],
+                          help="read the files as this dataset (default: from the folder, else the best reading)")
+    validate.set_defaults(func=cmd_validate)
 
     args = parser.parse_args(argv)
     _set_paths(args)

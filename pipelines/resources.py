@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,12 +59,30 @@ class RefreshLock(ConfigurableResource):
                 raise Failure(f"another refresh is running ({holder}); try again when it has finished")
             handle.seek(0)
             handle.truncate()
-            handle.write(f"pid {os.getpid()}")
+            handle.write(f"pid {os.getpid()}, run {context.run_id}")
             handle.flush()
+            os.environ["KC_BUILD_ID"] = context.run_id or f"pid-{os.getpid()}"
+            clear_leftovers(self.warehouse.paths())
             try:
                 yield self
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def clear_leftovers(paths: Paths) -> None:
+    """What killed runs left behind: their build directories and half-written publication files.
+
+    Called with the lock held, so nothing here belongs to a live refresh (a dbt process orphaned by a
+    `kill -9` may still hold an old build open: its directory is unlinked, never reused).
+    """
+    current = paths.build_db.parent
+    if paths.build_root.exists():
+        for stale in paths.build_root.iterdir():
+            if stale != current:
+                shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+    if paths.marts_dir.exists():
+        for temp in paths.marts_dir.glob(".*.tmp-*"):
+            temp.unlink(missing_ok=True)
 
 
 def dbt_resource() -> DbtCliResource:

@@ -18,8 +18,14 @@ class Paths:
     work_dir: Path  # private to the refresh: the build database, locks
 
     @property
+    def build_root(self) -> Path:
+        return self.work_dir / "build"
+
+    @property
     def build_db(self) -> Path:
-        return self.work_dir / "build" / "warehouse.duckdb"
+        """This run's private build database: a fresh directory per run (KC_BUILD_ID is the Dagster run
+        id, set by the refresh lock), so a process left over from a killed run can never write into it."""
+        return self.build_root / os.environ.get("KC_BUILD_ID", "current") / "warehouse.duckdb"
 
     @property
     def published_db(self) -> Path:

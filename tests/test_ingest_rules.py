@@ -58,7 +58,7 @@ def test_bad_files_are_rejected_with_reasons_and_the_rest_loads(tmp_path):
     before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
     _, files, projects = _run(tmp_path)
     assert files["projects/hau-giang/good.xlsx"][0] == "loaded" and len(projects) == 2
-    assert files["projects/fake.xlsx"][0] == "rejected" and "not a readable spreadsheet" in files["projects/fake.xlsx"][1]
+    assert files["projects/fake.xlsx"][0] == "rejected" and "the file is a PNG image" in files["projects/fake.xlsx"][1]
     assert "unsupported file type '.docx'" in files["projects/notes.docx"][1]
     assert "not inside a dataset folder" in files["loose.xlsx"][1]
     assert "empty sheet" in files["projects/empty.xlsx"][1]

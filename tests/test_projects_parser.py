@@ -30,7 +30,7 @@ def sectioned_rows():
 def test_two_row_merged_header_sections_subtotals_and_signature(tmp_path, parse):
     path = write_xlsx(tmp_path / "st.xlsx", sectioned_rows(), merges=[(5, 4, 5, 7, "Kinh phí (triệu đồng)")])
     result = parse(path)
-    table = result.tables[0]
+    table = result.tables[0].table
     assert {"central_budget", "local_budget", "beneficiary_contribution", "total_cost"} <= set(table.columns)
     assert table.units["central_budget"] == "trieu dong"
     recs = {r["project_code"]: r for r in result.records}

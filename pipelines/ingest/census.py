@@ -38,10 +38,7 @@ class CensusParser(RegisterParser):
         rec["district_key"] = place_key(rec["district"])
         rec["employees"] = self.count("employees", cells, ctx, reasons)
         rec["revenue_vnd"] = self.money("revenue", cells, ctx, reasons)
-        founded = self.count("founded_year", cells, ctx, reasons)
-        if founded is not None and not 1900 <= founded <= 2100:
-            reasons.append(f"founding year '{cells.get('founded_year')}' is not a year")
-        rec["founded_year"] = founded
+        rec["founded_year"] = self.year_cell("founded_year", cells, ctx, reasons)
         rec["year"] = year = self.year("survey_year", cells, ctx, reasons)
         location = ", ".join(filter(None, (rec["commune"], rec["district"])))
         province, rec["province_source"] = self.province(cells, ctx, year, reasons, location or None)

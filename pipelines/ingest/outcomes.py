@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from .register import RegisterParser, RowContext
-from .table import years_in
 from .text import clean, name_key
 
 _TRAILING_PAREN = re.compile(r"\(([^()]+)\)\s*$")
@@ -49,8 +48,7 @@ class OutcomesParser(RegisterParser):
         if not reasons and all(rec[f] is None for f in measured):
             reasons.append("nothing measured: no output, workers or revenue before or after")
         rec["year"] = year = self.year("survey_year", cells, ctx, reasons)
-        support = self.count("support_year", cells, ctx, reasons)
-        rec["support_year"] = support if support is None or years_in(str(support)) else None
+        rec["support_year"] = self.year_cell("support_year", cells, ctx, reasons)
         # the province as it was when support was given: a 2025 survey of 2024 support is about an old province
         province, rec["province_source"] = self.province(cells, ctx, rec["support_year"] or year, reasons)
         if province is not None:

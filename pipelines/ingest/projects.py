@@ -26,7 +26,7 @@ class ProjectsParser(RegisterParser):
         "central_budget_vnd": "BIGINT", "local_budget_vnd": "BIGINT", "beneficiary_contribution_vnd": "BIGINT",
         "total_cost_vnd": "BIGINT", "status": "VARCHAR", "status_raw": "VARCHAR", "jobs_created": "INTEGER",
         "trainees": "INTEGER", "province_code": "VARCHAR", "province_code_2025": "VARCHAR",
-        "province_source": "VARCHAR",
+        "province_source": "VARCHAR", "approved_on": "DATE", "approved_on_precision": "VARCHAR",
     }
 
     def record(self, cells: dict, ctx: RowContext) -> tuple[dict, list[str]]:
@@ -47,6 +47,9 @@ class ProjectsParser(RegisterParser):
         for f in ("jobs_created", "trainees"):
             rec[f] = self.count(f, cells, ctx, reasons)
         rec["year"] = year = self.year("year", cells, ctx, reasons)
+        approved = self.period("approval_date", cells, ctx, reasons)
+        rec["approved_on"] = approved.start if approved else None
+        rec["approved_on_precision"] = approved.precision if approved else None
 
         rec["program_level"], rec["program_level_raw"] = self.program_level(cells, ctx, reasons)
 

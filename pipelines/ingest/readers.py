@@ -1,8 +1,13 @@
-"""Workbooks and CSV files as plain grids of cells.
+"""Workbooks and CSV files as plain grids of cells, with their text in Unicode.
 
-.xlsx/.xlsm/.xls/.ods go through python-calamine (Rust, reads cached formula values, all four
-formats with one API); CSV is decoded as UTF-8 (with or without BOM) and otherwise Windows-1258,
-the code page of Vietnamese Windows.
+Workbooks (.xlsx/.xlsm/.xls/.ods) go through python-calamine (Rust; cached formula values; the
+format is taken from the bytes, so a .xls saved under a .xlsx name still reads). CSV is decoded as
+UTF-8 (with or without BOM) and otherwise as Windows-1258 or a legacy font encoding, whichever reads
+as Vietnamese. Legacy TCVN3/VNI text is detected per sheet and converted (`legacy.py`); the cells as
+written are kept in `Sheet.originals` so a rejected row can show what the province typed.
+
+Call `sniff.inspect` first: it refuses what must not reach a parser (bombs, encrypted or damaged
+files) and tells the real format.
 """
 
 from __future__ import annotations
@@ -14,13 +19,11 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
-CSV_SUFFIXES = {".csv", ".txt"}
-SUPPORTED_SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
+from . import legacy
+from .limits import Limits
+from .sniff import FileFormat, UnreadableFile
 
-
-class UnreadableFile(Exception):
-    """The file cannot be opened as a spreadsheet; the message is the recorded reason."""
+__all__ = ["Sheet", "UnreadableFile", "read_sheets"]
 
 
 @dataclass
@@ -30,27 +33,47 @@ class Sheet:
     visible: bool = True
     # (first_row, first_col, last_row, last_col), 0-based inclusive
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
-    encoding: str | None = None
+    encoding: str | None = None  # CSV: the byte encoding; workbooks: the legacy font encoding converted
+    originals: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → text before conversion
+    date1904: bool = False
+
+    def original(self, r: int, c: int, value):
+        return self.originals.get((r, c), value)
 
 
-def read_sheets(path: Path) -> list[Sheet]:
-    suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        return [_read_csv(path)]
-    if suffix in WORKBOOK_SUFFIXES:
-        return _read_workbook(path)
-    raise UnreadableFile(f"unsupported file type '{suffix}' (expected .xlsx, .xls, .ods or .csv)")
+def read_sheets(path: Path, fmt: FileFormat | None = None, limits: Limits | None = None) -> list[Sheet]:
+    limits = limits or Limits()
+    if fmt is None:
+        from .sniff import inspect
+        fmt = inspect(path, limits)
+    if fmt.kind == "csv":
+        sheets = [_read_csv(path)]
+    else:
+        sheets = _read_workbook(path, limits)
+    for sheet in sheets:
+        sheet.date1904 = fmt.date1904
+        if sheet.encoding is None or sheet.encoding == "latin-1":
+            _convert_legacy(sheet)
+    return sheets
 
 
-def _read_workbook(path: Path) -> list[Sheet]:
+def _read_workbook(path: Path, limits: Limits) -> list[Sheet]:
     try:
-        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as f:
+            workbook = calamine.CalamineWorkbook.from_filelike(f)
+    except calamine.PasswordError as exc:
+        raise UnreadableFile("the workbook is protected with a password: save it without a password and send it "
+                             "again") from exc
     except Exception as exc:  # calamine raises several error types for damaged files
-        raise UnreadableFile(f"not a readable spreadsheet: {_short(exc)}") from exc
+        raise UnreadableFile(f"the file is damaged and cannot be read as a spreadsheet: {_short(exc)}") from exc
     sheets = []
     try:
         for meta in workbook.sheets_metadata:
             sheet = workbook.get_sheet_by_name(meta.name)
+            cells = sheet.height * sheet.width
+            if cells > limits.max_sheet_cells:
+                raise UnreadableFile(f"sheet '{meta.name}' spans {sheet.height:,} rows × {sheet.width:,} columns, over the "
+                                     f"limit of {limits.max_sheet_cells:,} cells; delete the empty rows and columns")
             rows = sheet.to_python(skip_empty_area=False)
             merged = []
             try:
@@ -60,22 +83,34 @@ def _read_workbook(path: Path) -> list[Sheet]:
                 merged = []
             visible = str(meta.visible).lower().endswith("visible") and "hidden" not in str(meta.visible).lower()
             sheets.append(Sheet(meta.name, rows, visible, merged))
+    except UnreadableFile:
+        raise
     except Exception as exc:
-        raise UnreadableFile(f"damaged spreadsheet: {_short(exc)}") from exc
+        raise UnreadableFile(f"the file is damaged and cannot be read as a spreadsheet: {_short(exc)}") from exc
     finally:
         workbook.close()
     return sheets
 
 
+def _convert_legacy(sheet: Sheet) -> None:
+    """Convert a sheet typed in TCVN3 or VNI to Unicode in place, remembering the cells as written."""
+    texts = [v for row in sheet.rows for v in row if isinstance(v, str)]
+    encoding = legacy.detect(texts)
+    if encoding is None:
+        return
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if legacy.convertible(value):
+                converted = legacy.decode(value, encoding)
+                if converted != value:
+                    sheet.originals[(r, c)] = value
+                    row[c] = converted
+    sheet.encoding = encoding
+
+
 def _read_csv(path: Path) -> Sheet:
     raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        text, encoding = raw[3:].decode("utf-8"), "utf-8-sig"
-    else:
-        try:
-            text, encoding = raw.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            text, encoding = raw.decode("cp1258", errors="replace"), "cp1258"
+    text, encoding = _decode_csv(raw)
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -83,6 +118,23 @@ def _read_csv(path: Path) -> Sheet:
         dialect = csv.excel
     rows = [[cell if cell != "" else None for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
     return Sheet(path.stem, rows, encoding=encoding)
+
+
+def _decode_csv(raw: bytes) -> tuple[str, str]:
+    """UTF-8 (BOM or not) when the bytes are UTF-8; else Windows-1258 or Latin-1 (then TCVN3/VNI
+    conversion per sheet), whichever reads more like Vietnamese."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    cp1258 = raw.decode("cp1258", errors="replace")
+    latin1 = raw.decode("latin-1")
+    words = [w for w in latin1.split() if not w.isascii()][:2000]
+    if legacy.detect(words) is not None:
+        return latin1, "latin-1"  # legacy font bytes: converted by _convert_legacy
+    return cp1258, "cp1258"
 
 
 def _short(exc: Exception) -> str:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .config import DatasetConfig
+from .dates import NotADate, Period, to_period
 from .numbers import NotANumber, NumberStyleUnknown, decide_style, to_count, to_decimal, to_vnd
 from .provinces import Province, ProvinceResolver
 from .readers import Sheet
@@ -48,6 +49,12 @@ class SheetResult:
     name: str
     table: Table | None
     note: str | None = None
+    # what was found, without the grid (see ParsedFile.lighten): header rows, field → column, units
+    info: dict | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.table is not None or self.info is not None
 
 
 @dataclass
@@ -58,8 +65,37 @@ class ParsedFile:
     rows_read: int = 0
 
     @property
-    def tables(self) -> list[Table]:
-        return [s.table for s in self.sheets if s.table is not None]
+    def tables(self) -> list[SheetResult]:
+        return [s for s in self.sheets if s.found]
+
+    def lighten(self) -> "ParsedFile":
+        """Replace each table (which holds the whole grid) by a description of how it was read."""
+        for s in self.sheets:
+            if s.table is not None:
+                s.info = describe_table(s.table)
+                s.table = None
+        return self
+
+
+def describe_table(table: Table) -> dict:
+    """How a table was read, for `kc validate`: header rows, field → column and header, units, encoding."""
+    mapped = set(table.columns.values())
+    unmapped = []
+    for r in table.header_rows:
+        for c, value in enumerate(table.sheet.rows[r] if r < len(table.sheet.rows) else []):
+            if c not in mapped and isinstance(value, str) and value.strip():
+                unmapped.append(f"{_column_letter(c)} '{' '.join(value.split())}'")
+    return {
+        "header_rows": [r + 1 for r in table.header_rows],
+        "unmapped": unmapped,
+        "first_data_row": table.data_start + 1,
+        "columns": {f: f"{_column_letter(c)} '{table.header_text[f]}'" for f, c in
+                    sorted(table.columns.items(), key=lambda kv: kv[1])},
+        "units": dict(table.units),
+        "sheet_unit": table.sheet_unit,
+        "encoding": table.sheet.encoding,
+        "date1904": table.sheet.date1904,
+    }
 
 
 @dataclass
@@ -93,7 +129,7 @@ def mask_text(value):
     return NATIONAL_ID_SHAPE.sub(MASK, PHONE_SHAPE.sub(MASK, value))
 
 
-def raw_cells(row: list, table: Table | None, personal_fields=()) -> dict:
+def raw_cells(row: list, table: Table | None, personal_fields=(), row_index: int | None = None) -> dict:
     """The original cells of a row as a JSON-able dict keyed by header (or column letter).
 
     Cells under a personal-data column are masked whatever they hold; elsewhere, text shaped like a
@@ -109,6 +145,8 @@ def raw_cells(row: list, table: Table | None, personal_fields=()) -> dict:
         personal = {table.columns[f] for f in personal_fields if f in table.columns}
     out = {}
     for col, value in enumerate(row):
+        if table is not None and row_index is not None:
+            value = table.sheet.original(row_index, col, value)  # as typed, before any legacy conversion
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         key = names.get(col, _column_letter(col))
@@ -195,7 +233,8 @@ class RegisterParser:
             record, reasons = self.record(cells, ctx)
             if reasons:
                 result.rejected.append(RejectedRow(sheet.name, row_number, "; ".join(reasons),
-                                                   raw_cells(row, table, cfg.personal_fields), record.get("year")))
+                                                   raw_cells(row, table, cfg.personal_fields, table.data_start + offset),
+                                                   record.get("year")))
                 continue
             record.update(source_sheet=sheet.name, source_row=row_number)
             result.records.append(record)
@@ -279,16 +318,25 @@ class RegisterParser:
             reasons.append("programme level unknown: no level column and no section row above")
         return level, raw
 
+    @staticmethod
+    def period(name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> Period | None:
+        """A date cell (real date, serial number, or text such as "21/5/2012", "Quý II/2024")."""
+        if name not in ctx.table.columns:
+            return None
+        try:
+            return to_period(cells.get(name), ctx.table.sheet.date1904)
+        except NotADate as exc:
+            reasons.append(f"{ctx.table.header_text[name]}: {exc}")
+            return None
+
+    def year_cell(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
+        """The year a date cell names ("2023", "05/2023", a date), or None when blank."""
+        found = self.period(name, cells, ctx, reasons)
+        return found.year if found else None
+
     def year(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
         """The row's year: its own column, else a section row, the sheet name, the title, the path."""
-        year = None
-        value = cells.get(name)
-        if name in ctx.table.columns and value not in (None, ""):
-            found = years_in(str(int(value)) if isinstance(value, float) else str(value))
-            if found:
-                year = found[0]
-            else:
-                reasons.append(f"year '{value}' is not a year")
+        year = self.year_cell(name, cells, ctx, reasons)
         year = year or ctx.section.get("year") or ctx.file_year
         if year is None and not reasons:
             reasons.append("no year: not in a column, a section row, the sheet name, the title or the path")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,33 +21,14 @@ import pandas as pd
 
 from .. import reference
 from ..settings import Paths
-from .config import CONFIG_DIR, load_dataset_config
-from .discover import FoundFile, discover
-from .census import CensusParser
-from .outcomes import OutcomesParser
-from .plans import PlansParser
-from .projects import ProjectsParser
-from .register import ParsedFile, RegisterParser
-from .provinces import resolver
-from .readers import UnreadableFile, read_sheets
+from .config import CONFIG_DIR
+from .discover import discover
+from .limits import Limits, load_limits
+from .parse import PARSERS, FileOutcome
+from .sandbox import parse_files
 
-PARSERS: dict[str, type[RegisterParser]] = {
-    p.dataset: p for p in (ProjectsParser, CensusParser, OutcomesParser, PlansParser)
-}
 LINEAGE_COLUMNS = {"source_file": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "INTEGER",
                    "source_sha256": "VARCHAR"}
-
-
-@dataclass
-class FileOutcome:
-    found: FoundFile
-    status: str = "loaded"
-    reason: str | None = None
-    parsed: ParsedFile | None = None
-    province_code: str | None = None
-    province_code_2025: str | None = None
-    years: list[int] = field(default_factory=list)
-    rows_accepted: int = 0
 
 
 @dataclass
@@ -55,31 +36,6 @@ class IngestSummary:
     files: Counter
     rows_accepted: int
     rows_rejected: int
-
-
-def parse_file(found: FoundFile, config_dir: Path = CONFIG_DIR) -> FileOutcome:
-    """Read one file; never raises for anything wrong with the file itself."""
-    outcome = FileOutcome(found)
-    if found.problem:
-        outcome.status, outcome.reason = "rejected", found.problem
-        return outcome
-    config = load_dataset_config(found.dataset, config_dir)
-    parser = PARSERS[found.dataset](config, resolver(config_dir / "provinces.yaml"))
-    try:
-        sheets = read_sheets(found.path)
-        outcome.parsed = parser.parse(sheets, found.relative)
-    except UnreadableFile as exc:
-        outcome.status, outcome.reason = "rejected", str(exc)
-        return outcome
-    parsed = outcome.parsed
-    if not parsed.tables:
-        notes = "; ".join(f"sheet '{s.name}': {s.note}" for s in parsed.sheets) or "the file has no sheets"
-        outcome.status, outcome.reason = "rejected", f"no {parser.table_name} in the file ({notes})"
-    elif not parsed.records:
-        outcome.status = "rejected"
-        outcome.reason = f"no row could be read: all {len(parsed.rejected)} rows rejected" if parsed.rejected \
-            else f"the {parser.table_name} has no rows"
-    return outcome
 
 
 def _supersede(outcomes: list[FileOutcome]) -> None:
@@ -122,11 +78,14 @@ def _mark_duplicates(outcomes: list[FileOutcome]) -> None:
             first[sha] = o
 
 
-def ingest(paths: Paths, config_dir: Path = CONFIG_DIR) -> IngestSummary:
+def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = None) -> IngestSummary:
+    limits = limits or load_limits(config_dir)
     found = discover(paths.raw_dir)
     outcomes = [FileOutcome(f) for f in found]
     _mark_duplicates(outcomes)
-    outcomes = [parse_file(o.found, config_dir) if o.status == "loaded" else o for o in outcomes]
+    to_read = [i for i, o in enumerate(outcomes) if o.status == "loaded"]
+    for i, outcome in zip(to_read, parse_files([outcomes[i].found for i in to_read], config_dir, limits)):
+        outcomes[i] = outcome
     _supersede(outcomes)
     for o in outcomes:
         if o.parsed and o.status == "loaded":
@@ -137,6 +96,19 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR) -> IngestSummary:
         rows_accepted=sum(o.rows_accepted for o in outcomes),
         rows_rejected=sum(len(o.parsed.rejected) for o in outcomes if o.parsed and o.status != "superseded"),
     )
+
+
+def _format(o: FileOutcome) -> str | None:
+    """'xlsx', 'csv, cp1258', 'xls, tcvn3 text converted': how the file was read."""
+    if o.format is None:
+        return None
+    parts = [o.format.kind]
+    encodings = sorted({s.info["encoding"] for s in (o.parsed.tables if o.parsed else []) if s.info["encoding"]})
+    if o.format.kind == "csv" or encodings:
+        parts += [e if e not in ("tcvn3", "vni") else f"{e} text converted" for e in encodings]
+    if o.format.date1904:
+        parts.append("1904 dates")
+    return ", ".join(parts)
 
 
 def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
@@ -153,6 +125,7 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
             "rows_read": o.parsed.rows_read if o.parsed else 0, "rows_accepted": o.rows_accepted,
             "rows_rejected": len(o.parsed.rejected) if o.parsed else 0,
             "size_bytes": o.found.size, "received_at": o.found.modified_at, "ingested_at": now,
+            "format": _format(o),
         }
         for o in outcomes
     ])
@@ -182,12 +155,12 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
                 path VARCHAR PRIMARY KEY, sha256 VARCHAR, dataset VARCHAR, province_code VARCHAR,
                 province_code_2025 VARCHAR, years INTEGER[], status VARCHAR NOT NULL, reason VARCHAR,
                 rows_read INTEGER, rows_accepted INTEGER, rows_rejected INTEGER, size_bytes BIGINT,
-                received_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ)""")
+                received_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, format VARCHAR)""")
         if len(files):
             con.register("files_df", files)
             con.execute("INSERT INTO audit.ingest_files SELECT path, sha256, dataset, province_code, "
                         "province_code_2025, CAST(years AS INTEGER[]), status, reason, rows_read, rows_accepted, "
-                        "rows_rejected, size_bytes, received_at, ingested_at FROM files_df")
+                        "rows_rejected, size_bytes, received_at, ingested_at, format FROM files_df")
         con.execute("CREATE TABLE audit.rejected_rows (path VARCHAR NOT NULL, dataset VARCHAR, sheet VARCHAR, "
                     "row_number INTEGER, year INTEGER, reason VARCHAR NOT NULL, raw JSON)")
         con.register("rejected_df", rejected)

@@ -43,6 +43,8 @@ select
     projects.reported_total_cost_vnd is not null as total_cost_reported,
     projects.jobs_created,
     projects.trainees,
+    projects.approved_on,
+    projects.approved_on_precision,
     projects.province_source,
     projects.source_file,
     projects.source_sheet,

@@ -30,6 +30,8 @@ select
     total_cost_vnd::bigint as reported_total_cost_vnd,
     jobs_created::integer as jobs_created,
     trainees::integer as trainees,
+    approved_on::date as approved_on,
+    approved_on_precision,
     source_file,
     source_sheet,
     source_row::integer as source_row,

@@ -1,0 +1,70 @@
+"""One file, read: its real format checked, its sheets parsed by its dataset's parser.
+
+`parse_file` never raises for anything wrong with the file itself: it returns a `FileOutcome` whose
+status is `rejected` with the reason. It runs inside a sandboxed reader process (`sandbox.py`), so
+it imports nothing the refresh process needs to keep (no database).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .census import CensusParser
+from .config import CONFIG_DIR, load_dataset_config
+from .discover import FoundFile
+from .limits import Limits
+from .outcomes import OutcomesParser
+from .plans import PlansParser
+from .projects import ProjectsParser
+from .provinces import resolver
+from .readers import read_sheets
+from .register import ParsedFile, RegisterParser
+from .sniff import FileFormat, UnreadableFile, inspect
+
+PARSERS: dict[str, type[RegisterParser]] = {
+    p.dataset: p for p in (ProjectsParser, CensusParser, OutcomesParser, PlansParser)
+}
+
+
+@dataclass
+class FileOutcome:
+    found: FoundFile
+    status: str = "loaded"
+    reason: str | None = None
+    parsed: ParsedFile | None = None
+    format: FileFormat | None = None
+    province_code: str | None = None
+    province_code_2025: str | None = None
+    years: list[int] = field(default_factory=list)
+    rows_accepted: int = 0
+
+    def reject(self, reason: str) -> "FileOutcome":
+        self.status, self.reason = "rejected", reason
+        return self
+
+
+def parse_file(found: FoundFile, config_dir: Path = CONFIG_DIR, limits: Limits | None = None) -> FileOutcome:
+    """Read one file as its dataset; a file with nothing loadable is `rejected` with the reason."""
+    outcome = FileOutcome(found)
+    if found.problem:
+        return outcome.reject(found.problem)
+    limits = limits or Limits()
+    config = load_dataset_config(found.dataset, config_dir)
+    parser = PARSERS[found.dataset](config, resolver(config_dir / "provinces.yaml"))
+    try:
+        outcome.format = inspect(found.path, limits)
+        sheets = read_sheets(found.path, outcome.format, limits)
+        outcome.parsed = parser.parse(sheets, found.relative).lighten()
+    except UnreadableFile as exc:
+        return outcome.reject(str(exc))
+    parsed = outcome.parsed
+    if not parsed.tables:
+        notes = "; ".join(f"sheet '{s.name}': {s.note}" for s in parsed.sheets) or "the workbook has no sheets"
+        if parsed.sheets and all(s.note == "empty sheet" for s in parsed.sheets):
+            return outcome.reject(f"the workbook is empty ({notes})")
+        return outcome.reject(f"no {parser.table_name} in the file ({notes})")
+    if not parsed.records:
+        return outcome.reject(f"no row could be read: all {len(parsed.rejected)} rows rejected" if parsed.rejected
+                              else f"the {parser.table_name} has no rows")
+    return outcome

@@ -1,0 +1,134 @@
+"""Reading untrusted files where a crash or a runaway allocation cannot take the refresh down.
+
+Each file is parsed in its own short-lived process, forked from a forkserver that has the parsing
+code already imported (a fork costs milliseconds; the refresh process itself never forks, so its
+threads and its database handles are never copied). The child runs under an address-space limit
+(`reader_memory_mib` above what it started with) and an alarm (`reader_timeout_seconds`); the
+parent also kills it at the deadline. A child that dies — out of memory, a crash in a native
+reader, killed — yields a `rejected` outcome with the reason, and the other files go on. Up to
+`reader_processes` files are read side by side.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import signal
+import time
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from .config import CONFIG_DIR
+from .discover import FoundFile
+from .limits import Limits, mib
+from .parse import FileOutcome, parse_file
+
+_SIGNALS = {signal.SIGKILL: "killed", signal.SIGABRT: "aborted", signal.SIGSEGV: "crashed",
+            signal.SIGBUS: "crashed", signal.SIGALRM: "timed out"}
+
+
+def _context():
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipelines.ingest.reader_preload"])
+    return ctx
+
+
+def _vm_size() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _child(found: FoundFile, config_dir: Path, limits: Limits, conn) -> None:
+    """In the reader process: bound memory and time, parse, send the outcome back."""
+    ceiling = _vm_size() + limits.reader_memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    signal.alarm(int(limits.reader_timeout_seconds) + 5)  # in case the parent is gone and cannot kill us
+    try:
+        outcome = parse_file(found, config_dir, limits)
+    except MemoryError:
+        outcome = FileOutcome(found).reject(_too_big(limits))
+    except RecursionError:
+        outcome = FileOutcome(found).reject("the file is nested too deeply to read (damaged or crafted)")
+    except Exception as exc:  # a bug of ours must not stop the refresh; the reason says it is ours
+        outcome = FileOutcome(found).reject(f"internal error while reading ({type(exc).__name__}: {exc}); "
+                                            "please report it with the file")
+    try:
+        conn.send(outcome)
+    except MemoryError:
+        conn.send(FileOutcome(found).reject(_too_big(limits)))
+    conn.close()
+
+
+def _too_big(limits: Limits) -> str:
+    return (f"reading the file needs more than {mib(limits.reader_memory_bytes)} of memory (limit "
+            "reader_memory_mib): it is too large, or built to exhaust memory")
+
+
+def _died(found: FoundFile, exitcode: int | None, limits: Limits) -> FileOutcome:
+    if exitcode is not None and exitcode < 0:
+        what = _SIGNALS.get(-exitcode, f"stopped by signal {-exitcode}")
+        if -exitcode in (signal.SIGABRT, signal.SIGKILL):
+            return FileOutcome(found).reject(f"the reader was {what}: {_too_big(limits)}")
+        if -exitcode == signal.SIGALRM:
+            return _timed_out(found, limits)
+        return FileOutcome(found).reject(f"the reader {what} on this file (signal {-exitcode}): the file is "
+                                         "damaged or crafted; save it again from Excel and resend it")
+    return FileOutcome(found).reject(f"the reader stopped without an answer (exit code {exitcode}): the file is "
+                                     "damaged or crafted")
+
+
+def _timed_out(found: FoundFile, limits: Limits) -> FileOutcome:
+    return FileOutcome(found).reject(f"reading the file took longer than {limits.reader_timeout_seconds:.0f} s "
+                                     "(limit reader_timeout_seconds): it is too large, or built to stall readers")
+
+
+def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None) -> list[FileOutcome]:
+    """parse_file for each file, each in a bounded reader process; outcomes in the order given."""
+    limits = limits or Limits()
+    results: list[FileOutcome | None] = [None] * len(files)
+    todo = []
+    for i, found in enumerate(files):
+        if found.problem:
+            results[i] = FileOutcome(found).reject(found.problem)
+        else:
+            todo.append(i)
+    if not todo:
+        return results  # type: ignore[return-value]
+    ctx = _context()
+    workers = max(1, min(limits.reader_processes, multiprocessing.cpu_count(), len(todo)))
+    running: dict[int, tuple] = {}
+    while todo or running:
+        while todo and len(running) < workers:
+            i = todo.pop(0)
+            receive, send = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_child, args=(files[i], config_dir, limits, send), daemon=True)
+            process.start()
+            send.close()
+            running[i] = (process, receive, time.monotonic())
+        wait([r for _, r, _ in running.values()] + [p.sentinel for p, _, _ in running.values()], timeout=0.5)
+        for i, (process, receive, started) in list(running.items()):
+            outcome = None
+            if receive.poll():
+                try:
+                    outcome = receive.recv()
+                except (EOFError, OSError):
+                    process.join(5)
+                    outcome = _died(files[i], process.exitcode, limits)
+            elif not process.is_alive():
+                outcome = _died(files[i], process.exitcode, limits)
+            elif time.monotonic() - started > limits.reader_timeout_seconds:
+                process.kill()
+                outcome = _timed_out(files[i], limits)
+            if outcome is not None:
+                process.join(5)
+                if process.is_alive():
+                    process.kill()
+                    process.join()
+                receive.close()
+                process.close()
+                results[i] = outcome
+                del running[i]
+    return results  # type: ignore[return-value]

@@ -1,0 +1,162 @@
+"""Hostile and broken files: each rejected with its reason, quickly, in bounded memory; the rest loads."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main
+from pipelines.ingest.discover import discover
+from pipelines.ingest.limits import Limits
+from pipelines.ingest.sandbox import parse_files
+from tests import corpus
+
+HOSTILE = {  # file → (writer, words the recorded reason must contain)
+    "zip-bomb.xlsx": (corpus.zip_bomb_xlsx, "zip bomb"),
+    "password.xlsx": (corpus.password_xlsx, "protected with a password"),
+    "truncated.xlsx": (corpus.truncated_xlsx, "damaged or incomplete"),
+    "photo.xlsx": (corpus.png_named_xlsx, "PNG image"),
+    "corner-cell.xlsx": (corpus.huge_dimension_xlsx, "1,048,576 rows × 16,384 columns"),
+    "password.ods": (corpus.encrypted_ods, "protected with a password"),
+    "letter.xlsx": (corpus.docx_named_xlsx, "text document"),
+    "empty.xlsx": (corpus.empty_workbook, "the workbook is empty"),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile") / "projects" / "hau-giang"
+    for name, (write, _) in HOSTILE.items():
+        write(folder / name)
+    return folder
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_each_hostile_file_is_rejected_with_its_reason(hostile_dir, name):
+    outcome = parse_files(discover(hostile_dir.parent.parent), limits=Limits())
+    by_name = {o.found.relative.split("/")[-1]: o for o in outcome}
+    assert by_name[name].status == "rejected"
+    assert HOSTILE[name][1] in by_name[name].reason
+
+
+def test_symlink_out_of_the_raw_root_is_not_followed(tmp_path):
+    secret = corpus.write_xlsx(tmp_path / "outside" / "secret.xlsx", corpus.register_rows())
+    link = tmp_path / "raw" / "projects" / "link.xlsx"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(secret)
+    [outcome] = parse_files(discover(tmp_path / "raw"), limits=Limits())
+    assert outcome.status == "rejected" and "outside the raw folder" in outcome.reason
+
+
+def test_a_reader_that_runs_out_of_memory_is_stopped_and_the_others_go_on(tmp_path):
+    """The sandbox, not the file checks: a legitimate but large file under a tiny memory limit."""
+    rows = corpus.register_rows() + [[i, f"Đề án số {i} " + "x" * 200, "KCĐP", "Cơ sở", 1] for i in range(60_000)]
+    corpus.write_csv(tmp_path / "raw" / "projects" / "hau-giang" / "big.csv", rows)
+    corpus.write_xlsx(tmp_path / "raw" / "projects" / "hau-giang" / "small.xlsx", corpus.register_rows())
+    outcomes = parse_files(discover(tmp_path / "raw"), limits=Limits(reader_memory_mib=40))
+    by_name = {o.found.relative.split("/")[-1]: o for o in outcomes}
+    assert by_name["big.csv"].status == "rejected"
+    assert "more than 40 MiB of memory" in by_name["big.csv"].reason
+    assert by_name["small.xlsx"].status == "loaded" and len(by_name["small.xlsx"].parsed.records) == 2
+
+
+def test_a_reader_past_its_deadline_is_killed(tmp_path):
+    rows = corpus.register_rows() + [[i, f"Đề án số {i}", "KCĐP", "Cơ sở", 1] for i in range(200_000)]
+    corpus.write_csv(tmp_path / "raw" / "projects" / "slow.csv", rows)
+    [outcome] = parse_files(discover(tmp_path / "raw"), limits=Limits(reader_timeout_seconds=0.3))
+    assert outcome.status == "rejected" and "took longer than" in outcome.reason
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total
+
+
+def test_refresh_over_a_hostile_inbox_exits_0_loads_the_good_and_stays_under_2_gib(tmp_path, hostile_dir):
+    raw = tmp_path / "raw"
+    good = [corpus.write_xlsx(raw / "projects" / "hau-giang" / "2019.xlsx", corpus.register_rows()),
+            corpus.write_xls(raw / "projects" / "hau-giang" / "2019-copy-in-xls.xls", corpus.register_rows())]
+    os.utime(good[1], (1_600_000_000, 1_600_000_000))  # the older one: superseded by 2019.xlsx
+    corpus.write_xlsx(raw / "projects" / "soc-trang" / "2020.xlsx",
+                      [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2020"]] + corpus.register_rows()[2:])
+    bad = {}
+    for name in ("zip-bomb.xlsx", "password.xlsx", "truncated.xlsx", "photo.xlsx"):
+        target = raw / "projects" / "hau-giang" / "bad" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((hostile_dir / name).read_bytes())
+        bad[f"projects/hau-giang/bad/{name}"] = HOSTILE[name][1]
+    args = ["--raw-dir", str(raw), "--marts-dir", str(tmp_path / "marts"), "--work-dir", str(tmp_path / "work")]
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster")}
+    process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "refresh", *args], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    sampler_done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not sampler_done.is_set():
+            peak = max(peak, _tree_rss(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    output, _ = process.communicate(timeout=600)
+    sampler_done.set()
+    sampler.join()
+    assert process.returncode == 0, output
+    assert peak < 2 * (1 << 30), f"peak resident memory of the refresh {peak / (1 << 20):.0f} MiB"
+    con = duckdb.connect(str(tmp_path / "marts" / "warehouse.duckdb"), read_only=True)
+    files = {p: (s, r) for p, s, r in con.execute("select path, status, reason from audit.ingest_files").fetchall()}
+    projects = con.execute("select province_code, project_name, local_budget_vnd, source_file from marts.projects "
+                           "order by 1, 3 desc").fetchall()
+    con.close()
+    for path, words in bad.items():
+        assert files[path][0] == "rejected" and words in files[path][1], files[path]
+    assert files["projects/hau-giang/2019.xlsx"][0] == "loaded"
+    assert files["projects/hau-giang/2019-copy-in-xls.xls"][0] == "superseded"
+    assert projects == [("93", n, v, "projects/hau-giang/2019.xlsx") for n, v, *_ in corpus.EXPECTED] + \
+                       [("94", n, v, "projects/soc-trang/2020.xlsx") for n, v, *_ in corpus.EXPECTED]
+
+
+def test_kc_validate_explains_each_hostile_file_and_exits_non_zero(hostile_dir, capsys):
+    for name, (_, words) in HOSTILE.items():
+        assert main(["validate", str(hostile_dir / name)]) == 1
+        out = capsys.readouterr().out
+        assert "REJECTED" in out and words in out, out
+
+
+def test_kc_validate_shows_how_a_good_file_reads_and_writes_nothing(tmp_path, capsys):
+    path = corpus.write_xlsx(tmp_path / "projects" / "hau-giang" / "legacy.xlsx", corpus.legacy_rows(corpus.to_tcvn3))
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main(["validate", str(path)]) == 1  # one row is rejected: the province must hear of it
+    out = capsys.readouterr().out
+    for expected in ("Excel workbook (.xlsx)", "projects (from the folder 'projects/')", "93 Hậu Giang", "2019",
+                     "TCVN3 (ABC) legacy text", "E 'Kinh phí NSĐP (triệu đồng)' → local_budget [triệu đồng]",
+                     "2 accepted, 1 rejected", "row 7: Kinh phí NSĐP (triệu đồng):", "is not a number"):
+        assert expected in out, (expected, out)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    good = corpus.write_xlsx(tmp_path / "elsewhere" / "plain.xlsx", corpus.register_rows())
+    assert main(["validate", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "guessed" in out and "projects" in out and "would load as it is" in out
