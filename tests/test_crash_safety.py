@@ -1,0 +1,94 @@
+"""kill -9 at any moment, and two refreshes at once: the published warehouse stays whole and readable."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests import corpus
+
+
+def _published(marts: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(marts.iterdir()) if p.is_file()}
+
+
+def _check_whole(marts: Path) -> None:
+    """The published warehouse opens read-only, holds every mart, and every Parquet file reads."""
+    con = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
+        assert len(names) >= 14
+        assert con.execute("select count(*) from marts.projects").fetchone()[0] == 4
+        for name in names:
+            con.execute(f"select count(*) from read_parquet('{marts / (name + '.parquet')}')").fetchone()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("crash")
+    corpus.write_xlsx(root / "raw" / "projects" / "hau-giang" / "2019.xlsx", corpus.register_rows())
+    corpus.write_xlsx(root / "raw" / "projects" / "soc-trang" / "2020.xlsx",
+                      [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2020"]] + corpus.register_rows()[2:])
+    env = {**os.environ, "DAGSTER_HOME": str(root / "dagster"), "KC_RAW_DIR": str(root / "raw"),
+           "KC_MARTS_DIR": str(root / "marts"), "KC_WORK_DIR": str(root / "work")}
+    (root / "dagster").mkdir()
+    return root, env
+
+
+def _start(env) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def test_kill_9_at_any_moment_leaves_the_published_warehouse_whole(site):
+    root, env = site
+    marts = root / "marts"
+    first = _start(env)
+    assert first.wait(timeout=300) == 0, first.stdout.read()
+    before = _published(marts)
+    reader = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)  # an analyst, throughout
+    killed_during_publish = False
+    for delay in (0.5, 2.0, 4.0, 7.0, "publish"):
+        process = _start(env)
+        deadline = time.monotonic() + 120
+        if delay == "publish":  # the moment temporary files appear in the marts directory
+            while not any(p.name.startswith(".") and ".tmp-" in p.name for p in marts.iterdir()):
+                assert process.poll() is None and time.monotonic() < deadline, "publication never started"
+                time.sleep(0.005)
+            killed_during_publish = True
+        else:
+            time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _check_whole(marts)
+        assert reader.execute("select count(*) from marts.projects").fetchone()[0] == 4
+        if delay != "publish":
+            assert _published(marts) == before  # killed before publication: nothing changed
+    assert killed_during_publish
+    last = _start(env)
+    output = last.communicate(timeout=300)[0]
+    assert last.returncode == 0, output
+    _check_whole(marts)
+    assert not [p for p in marts.iterdir() if ".tmp-" in p.name]  # leftovers of the killed runs are gone
+    assert len(list((root / "work" / "build").iterdir())) == 1  # only this run's build
+    reader.close()
+
+
+def test_two_refreshes_started_together_one_refuses_clearly(site):
+    root, env = site
+    runs = [_start(env), _start(env)]
+    outputs = [r.communicate(timeout=300)[0] for r in runs]
+    codes = sorted(r.returncode for r in runs)
+    assert codes == [0, 1], outputs
+    refused = outputs[[r.returncode for r in runs].index(1)]
+    assert "another refresh is running" in refused and "last good warehouse is still published" in refused
+    _check_whole(root / "marts")
