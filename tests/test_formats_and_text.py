@@ -150,3 +150,40 @@ def test_1904_workbook_serials_and_date_cells(tmp_path):
     outcome = parse_files(discover(tmp_path), limits=Limits())[0]
     assert outcome.format.date1904
     assert [r["approved_on"] for r in outcome.parsed.records] == [date(2019, 5, 21), date(2019, 4, 22)]
+
+
+def test_hidden_sheets_and_rows_formulas_links_comments_and_filters(tmp_path):
+    """Formulas count by their cached value; links, comments and filters change nothing; a hidden sheet
+    is not read and a hidden row is recorded as rejected, not counted."""
+    import xlsxwriter
+
+    path = tmp_path / "projects" / "hau-giang" / "decorated.xlsx"
+    path.parent.mkdir(parents=True)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Năm 2019")
+    rows = corpus.register_rows()
+    for r, row in enumerate(rows[:4]):
+        ws.write_row(r, 0, row)
+    ws.write_row(4, 0, corpus.ROWS[0][:4])
+    ws.write_formula(4, 4, "=100+20.5", None, 120.5)  # the cached value is what counts
+    ws.write_url(4, 3, "https://example.vn/htx", string="Hợp tác xã Thạnh Hòa")
+    ws.write_comment(4, 1, "đã kiểm tra")
+    ws.write(4, 5, "21/5/2019")
+    ws.write_row(5, 0, corpus.ROWS[1])
+    ws.write_row(6, 0, [3, "Đề án đã rút", "KCĐP", "Cơ sở rút", 99])
+    ws.set_row(6, None, None, {"hidden": True})
+    ws.autofilter(3, 0, 6, 5)
+    hidden = wb.add_worksheet("Nháp")
+    for r, row in enumerate(rows):
+        hidden.write_row(r, 0, [v for v in row])
+    hidden.write_row(len(rows), 0, [9, "Bản nháp", "KCĐP", "X", 5000])
+    hidden.hide()
+    wb.close()
+    [outcome] = parse_files(discover(tmp_path), limits=Limits())
+    assert outcome.status == "loaded", outcome.reason
+    got = [(r["project_name"], r["local_budget_vnd"], r["beneficiary_name"]) for r in outcome.parsed.records]
+    assert got == [(corpus.EXPECTED[0][0], 120_500_000, "Hợp tác xã Thạnh Hòa"), (corpus.EXPECTED[1][0], 10_000_000,
+                                                                                  "Cơ sở Đường Thủy")]
+    [hidden_row] = outcome.parsed.rejected
+    assert (hidden_row.row_number, hidden_row.reason.split(":")[0]) == (7, "hidden row")
+    assert {s.name: s.note for s in outcome.parsed.sheets}["Nháp"] == "hidden sheet, not read"

@@ -36,6 +36,7 @@ class Sheet:
     encoding: str | None = None  # CSV: the byte encoding; workbooks: the legacy font encoding converted
     originals: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → text before conversion
     date1904: bool = False
+    hidden_rows: set[int] = field(default_factory=set)  # 0-based rows the sender hid (xlsx only)
 
     def original(self, r: int, c: int, value):
         return self.originals.get((r, c), value)
@@ -52,6 +53,7 @@ def read_sheets(path: Path, fmt: FileFormat | None = None, limits: Limits | None
         sheets = _read_workbook(path, limits)
     for sheet in sheets:
         sheet.date1904 = fmt.date1904
+        sheet.hidden_rows = fmt.hidden_rows.get(sheet.name, set())
         if sheet.encoding is None or sheet.encoding == "latin-1":
             _convert_legacy(sheet)
     return sheets

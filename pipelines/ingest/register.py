@@ -230,6 +230,13 @@ class RegisterParser:
                 self._enter_section(label, ctx)
                 continue
             result.rows_read += 1
+            if table.data_start + offset in sheet.hidden_rows:
+                # a hidden row is usually a withdrawn entry; counting it silently, or dropping it, would both
+                # be guesses: it is recorded so that the province can unhide or delete it
+                result.rejected.append(RejectedRow(sheet.name, row_number, "hidden row: not read (unhide it if it "
+                                                   "should count, or delete it)", raw_cells(row, table, cfg.personal_fields,
+                                                   table.data_start + offset)))
+                continue
             record, reasons = self.record(cells, ctx)
             if reasons:
                 result.rejected.append(RejectedRow(sheet.name, row_number, "; ".join(reasons),

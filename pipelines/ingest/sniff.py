@@ -47,6 +47,7 @@ class FileFormat:
     kind: str  # xlsx | xls | ods | csv
     date1904: bool = False  # serial dates count from 1904-01-01 (old Mac Excel), not 1899-12-30
     notes: list[str] = field(default_factory=list)  # worth telling the sender, not a reason to refuse
+    hidden_rows: dict[str, set[int]] = field(default_factory=dict)  # sheet name → 0-based rows hidden (xlsx)
 
     @property
     def name(self) -> str:
@@ -125,6 +126,7 @@ def _inspect_zip(path: Path, limits: Limits) -> FileFormat:
         if kind == "xlsx":
             fmt.date1904 = bool(_DATE1904.search(_read_part(archive, "xl/workbook.xml")))
             _check_dimensions(archive, names, limits)
+            fmt.hidden_rows = _hidden_rows(archive, names)
         return fmt
 
 
@@ -172,6 +174,35 @@ def _check_dimensions(archive: zipfile.ZipFile, names: set[str], limits: Limits)
             raise UnreadableFile(
                 f"sheet '{label}' declares {rows:,} rows × {cols:,} columns = {rows * cols:,} cells, over the limit of "
                 f"{limits.max_sheet_cells:,}; delete the empty rows and columns below and right of the table")
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_HIDDEN = re.compile(rb'\bhidden="(1|true)"')
+
+
+def _hidden_rows(archive: zipfile.ZipFile, names: set[str]) -> dict[str, set[int]]:
+    """Rows marked hidden in each worksheet (calamine does not say), streamed a megabyte at a time."""
+    sheet_names = _sheet_names(archive)
+    out: dict[str, set[int]] = {}
+    for name in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+        hidden: set[int] = set()
+        try:
+            with archive.open(name) as part:
+                tail = b""
+                while chunk := part.read(MIB):
+                    block = tail + chunk
+                    cut = block.rfind(b"<")
+                    for tag in _ROW_TAG.findall(block[:cut]):
+                        number = _ROW_NUMBER.search(tag)
+                        if number and _HIDDEN.search(tag):
+                            hidden.add(int(number.group(1)) - 1)
+                    tail = block[cut:]
+        except Exception as exc:  # zlib.error, BadZipFile: the part is damaged
+            raise _damaged(f"part '{name}' cannot be unpacked: {exc}") from exc
+        if hidden:
+            out[sheet_names.get(name, name)] = hidden
+    return out
 
 
 def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
