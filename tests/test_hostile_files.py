@@ -160,3 +160,14 @@ def test_kc_validate_shows_how_a_good_file_reads_and_writes_nothing(tmp_path, ca
     assert main(["validate", str(good)]) == 0
     out = capsys.readouterr().out
     assert "guessed" in out and "projects" in out and "would load as it is" in out
+
+
+def test_readers_start_from_a_script_read_from_stdin(tmp_path):
+    """A notebook or `python -` has no importable __main__: the sandbox must not depend on one."""
+    corpus.write_xlsx(tmp_path / "raw" / "projects" / "hau-giang" / "2019.xlsx", corpus.register_rows())
+    script = ("from pathlib import Path; from pipelines.ingest.discover import discover; "
+              "from pipelines.ingest.sandbox import parse_files; "
+              f"print([o.status for o in parse_files(discover(Path({str(tmp_path / 'raw')!r})))])")
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.strip() == "['loaded']", done.stderr[-2000:]

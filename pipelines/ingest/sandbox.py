@@ -12,9 +12,12 @@ reader, killed — yields a `rejected` outcome with the reason, and the other fi
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import signal
+import sys
 import time
+from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
 
@@ -76,13 +79,29 @@ def _died(found: FoundFile, exitcode: int | None, limits: Limits) -> FileOutcome
             return _timed_out(found, limits)
         return FileOutcome(found).reject(f"the reader {what} on this file (signal {-exitcode}): the file is "
                                          "damaged or crafted; save it again from Excel and resend it")
-    return FileOutcome(found).reject(f"the reader stopped without an answer (exit code {exitcode}): the file is "
-                                     "damaged or crafted")
+    return FileOutcome(found).reject(f"internal error: the reader process stopped without an answer (exit code "
+                                     f"{exitcode}); please report it with the file")
 
 
 def _timed_out(found: FoundFile, limits: Limits) -> FileOutcome:
     return FileOutcome(found).reject(f"reading the file took longer than {limits.reader_timeout_seconds:.0f} s "
                                      "(limit reader_timeout_seconds): it is too large, or built to stall readers")
+
+
+@contextmanager
+def _importable_main():
+    """Let readers start from a script read from stdin (`python -`): multiprocessing would re-run the
+    parent's __main__ from its __file__ in each reader, and '<stdin>' is no file."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or getattr(main, "__spec__", None) is not None or os.path.isfile(path):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None) -> list[FileOutcome]:
@@ -105,7 +124,8 @@ def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: L
             i = todo.pop(0)
             receive, send = ctx.Pipe(duplex=False)
             process = ctx.Process(target=_child, args=(files[i], config_dir, limits, send), daemon=True)
-            process.start()
+            with _importable_main():
+                process.start()
             send.close()
             running[i] = (process, receive, time.monotonic())
         wait([r for _, r, _ in running.values()] + [p.sentinel for p, _, _ in running.values()], timeout=0.5)
