@@ -21,7 +21,7 @@ import python_calamine as calamine
 
 from . import legacy
 from .limits import Limits
-from .sniff import FileFormat, UnreadableFile
+from .sniff import FileFormat, UnreadableFile, inspect, password_protected
 
 __all__ = ["Sheet", "UnreadableFile", "read_sheets"]
 
@@ -44,9 +44,7 @@ class Sheet:
 
 def read_sheets(path: Path, fmt: FileFormat | None = None, limits: Limits | None = None) -> list[Sheet]:
     limits = limits or Limits()
-    if fmt is None:
-        from .sniff import inspect
-        fmt = inspect(path, limits)
+    fmt = fmt or inspect(path, limits)
     if fmt.kind == "csv":
         sheets = [_read_csv(path)]
     else:
@@ -64,10 +62,9 @@ def _read_workbook(path: Path, limits: Limits) -> list[Sheet]:
         with path.open("rb") as f:
             workbook = calamine.CalamineWorkbook.from_filelike(f)
     except calamine.PasswordError as exc:
-        raise UnreadableFile("the workbook is protected with a password: save it without a password and send it "
-                             "again") from exc
+        raise password_protected() from exc
     except Exception as exc:  # calamine raises several error types for damaged files
-        raise UnreadableFile(f"the file is damaged and cannot be read as a spreadsheet: {_short(exc)}") from exc
+        raise _damaged(exc) from exc
     sheets = []
     try:
         for meta in workbook.sheets_metadata:
@@ -88,7 +85,7 @@ def _read_workbook(path: Path, limits: Limits) -> list[Sheet]:
     except UnreadableFile:
         raise
     except Exception as exc:
-        raise UnreadableFile(f"the file is damaged and cannot be read as a spreadsheet: {_short(exc)}") from exc
+        raise _damaged(exc) from exc
     finally:
         workbook.close()
     return sheets
@@ -137,6 +134,10 @@ def _decode_csv(raw: bytes) -> tuple[str, str]:
     if legacy.detect(words) is not None:
         return latin1, "latin-1"  # legacy font bytes: converted by _convert_legacy
     return cp1258, "cp1258"
+
+
+def _damaged(exc: Exception) -> UnreadableFile:
+    return UnreadableFile(f"the file is damaged and cannot be read as a spreadsheet: {_short(exc)}")
 
 
 def _short(exc: Exception) -> str:

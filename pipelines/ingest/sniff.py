@@ -42,6 +42,12 @@ class UnreadableFile(Exception):
     """The file cannot be read as a spreadsheet; the message is the recorded reason."""
 
 
+def password_protected(detail: str = "") -> UnreadableFile:
+    """One reason for every kind of password protection, with the way out."""
+    return UnreadableFile(f"the workbook is protected with a password{detail}: "
+                          "save it without a password (File → Info → Protect Workbook) and send it again")
+
+
 @dataclass
 class FileFormat:
     kind: str  # xlsx | xls | ods | csv
@@ -106,8 +112,7 @@ def _inspect_zip(path: Path, limits: Limits) -> FileFormat:
         if len(infos) > limits.max_zip_entries:
             raise UnreadableFile(f"the archive has {len(infos)} parts, over the limit of {limits.max_zip_entries}")
         if any(i.flag_bits & 0x1 for i in infos):
-            raise UnreadableFile("the workbook is protected with a password (encrypted zip): "
-                                 "save it without a password and send it again")
+            raise password_protected(" (encrypted zip)")
         kind = _zip_kind(archive, names, path)
         total = sum(i.file_size for i in infos)
         biggest = max(infos, key=lambda i: i.file_size)
@@ -148,8 +153,7 @@ def _zip_kind(archive: zipfile.ZipFile, names: set[str], path: Path) -> str:
     mimetype = _read_part(archive, "mimetype", 200).decode("ascii", "replace").strip()
     if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
         if b"encryption-data" in _read_part(archive, "META-INF/manifest.xml"):
-            raise UnreadableFile("the spreadsheet is protected with a password: "
-                                 "save it without a password and send it again")
+            raise password_protected()
         return "ods"
     if "word/document.xml" in names or mimetype == "application/vnd.oasis.opendocument.text":
         raise UnreadableFile(f"not a spreadsheet: the file is a text document (Word/Writer) named '{path.name}'")
@@ -237,8 +241,7 @@ def _inspect_ole(path: Path) -> FileFormat:
         raise _damaged(f"its Office directory cannot be read: {exc}") from exc
     with ole:
         if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):
-            raise UnreadableFile("the workbook is protected with a password: "
-                                 "save it without a password (File → Info → Protect Workbook) and send it again")
+            raise password_protected()
         stream = "Workbook" if ole.exists("Workbook") else "Book" if ole.exists("Book") else None
         if stream is None:
             what = "a Word document" if ole.exists("WordDocument") else "an Office file that is not a workbook"
@@ -250,8 +253,7 @@ def _inspect_ole(path: Path) -> FileFormat:
     fmt = FileFormat("xls")
     for record, body in _biff_globals(data):
         if record == 0x002F:  # FILEPASS: the workbook is encrypted
-            raise UnreadableFile("the workbook is protected with a password: "
-                                 "save it without a password and send it again")
+            raise password_protected()
         if record == 0x0022 and len(body) >= 2:  # DATEMODE
             fmt.date1904 = struct.unpack("<H", body[:2])[0] == 1
     return fmt
