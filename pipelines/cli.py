@@ -1,6 +1,7 @@
 """`kc`: the warehouse from the command line.
 
-  kc demo [--raw-dir DIR] [--if-empty]   write the demo submissions
+  kc demo [--scale demo|national] [--raw-dir DIR] [--if-empty]
+                                         write the demo submissions (national: every province, ~1,000 registers)
   kc refresh [--raw-dir D] [--marts-dir D] [--work-dir D]
                                          run the refresh job through Dagster, then summarise
   kc sql "QUERY"                         query the published warehouse, read-only
@@ -45,14 +46,20 @@ def _dagster_home() -> Path:
 
 
 def cmd_demo(args) -> int:
-    from .demo.generator import write_demo
-
     raw_dir = current_paths().raw_dir
     if args.if_empty and raw_dir.exists() and any(p.is_file() and not p.name.startswith(".") for p in raw_dir.rglob("*")):
         print(f"{raw_dir} already holds submissions: demo not written")
         return 0
-    written = write_demo(raw_dir, seed=args.seed)
-    print(f"wrote {len(written)} demo files under {raw_dir}")
+    started = time.monotonic()
+    if args.scale == "national":
+        from .demo.national import write_national
+
+        written = write_national(raw_dir, seed=args.seed)
+    else:
+        from .demo.generator import write_demo
+
+        written = write_demo(raw_dir, seed=args.seed)
+    print(f"wrote {len(written)} {args.scale} demo files under {raw_dir} in {time.monotonic() - started:.0f} s")
     return 0
 
 
@@ -190,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", parents=[paths], help="write the demo submissions into the raw directory")
     demo.add_argument("--seed", type=int, default=2012)
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the raw directory has files")
+    demo.add_argument("--scale", choices=["demo", "national"], default="demo",
+                      help="demo: 8 provinces (the default); national: all 63 + 34 provinces, 600,000 census rows")
     demo.set_defaults(func=cmd_demo)
     refresh = sub.add_parser("refresh", parents=[paths], help="ingest, build, test and publish (through Dagster)")
     refresh.add_argument("--verbose", action="store_true", help="show Dagster and dbt progress")

@@ -72,6 +72,20 @@ def test_a_reader_past_its_deadline_is_killed(tmp_path):
     assert outcome.status == "rejected" and "took longer than" in outcome.reason
 
 
+def test_a_reader_killed_in_a_batch_costs_only_the_file_it_was_reading(tmp_path):
+    """Files share a reader; when it is killed, the files it had not reached are read again, alone."""
+    rows = corpus.register_rows() + [[i, f"Đề án số {i}", "KCĐP", "Cơ sở", 1] for i in range(200_000)]
+    corpus.write_csv(tmp_path / "raw" / "projects" / "hau-giang" / "slow.csv", rows)
+    for name in ("a.xlsx", "b.xlsx"):
+        corpus.write_xlsx(tmp_path / "raw" / "projects" / "hau-giang" / name, corpus.register_rows())
+    limits = Limits(reader_timeout_seconds=1.5, batch_mib=100, reader_processes=1)
+    outcomes = parse_files(discover(tmp_path / "raw"), limits=limits)
+    by_name = {o.found.relative.split("/")[-1]: o for o in outcomes}
+    assert by_name["slow.csv"].status == "rejected" and "took longer than" in by_name["slow.csv"].reason
+    for name in ("a.xlsx", "b.xlsx"):
+        assert by_name[name].status == "loaded" and len(by_name[name].parsed.records) == 2
+
+
 def _tree_rss(pid: int) -> int:
     """Resident memory of a process and all its descendants, in bytes (from /proc)."""
     children: dict[int, list[int]] = {}

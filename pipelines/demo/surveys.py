@@ -61,6 +61,8 @@ class CensusBuilder:
         self.communes: dict[str, list[tuple[str, str]]] = {}
         self.district_full: dict[tuple[str, str], str] = {}
         for row in frame.itertuples():
+            if not all(isinstance(v, str) for v in (row.commune_full, row.district_name, row.district_full)):
+                continue  # a district without communes in the reference (an island district of Hải Phòng)
             self.communes.setdefault(row.province_code, []).append((row.commune_full, row.district_name))
             self.district_full[(row.province_code, row.district_name)] = row.district_full
         self._serial: dict[str, int] = {}

@@ -21,6 +21,8 @@ class Limits:
     reader_memory_mib: float = 768
     reader_timeout_seconds: float = 60
     reader_processes: int = 2
+    batch_files: int = 64
+    batch_mib: float = 2
 
     @property
     def max_file_bytes(self) -> int:
@@ -29,6 +31,10 @@ class Limits:
     @property
     def max_unpacked_bytes(self) -> int:
         return int(self.max_unpacked_mib * MIB)
+
+    @property
+    def batch_bytes(self) -> int:
+        return int(self.batch_mib * MIB)
 
     @property
     def reader_memory_bytes(self) -> int:

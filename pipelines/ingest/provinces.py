@@ -86,6 +86,9 @@ class ProvinceResolver:
         olds = self.new_to_olds.get(code_2025, [])
         return Province(olds[0] if len(olds) == 1 else None, code_2025)
 
+    # Every row of a sheet asks about the same title and path, and its commune repeats: the resolver
+    # lives for the whole reader process (see `resolver`), so its answers are kept.
+    @lru_cache(maxsize=1 << 14)
     def resolve(self, text: str | None, year: int | None, *, whole: bool) -> Province | None:
         """A province from one piece of evidence. `whole`: the text is just a name (cell, path part)."""
         if not text:
@@ -99,6 +102,7 @@ class ProvinceResolver:
         code = find_old(text)
         return self._from_old(code) if code else None
 
+    @lru_cache(maxsize=1 << 12)
     def resolve_path(self, relative_path: str, year: int | None) -> Province | None:
         for part in reversed(Path(relative_path).parts[:-1]):
             found = self.resolve(re.sub(r"[-_]+", " ", part), year, whole=True)
@@ -106,6 +110,7 @@ class ProvinceResolver:
                 return found
         return self.resolve(Path(relative_path).stem.replace("-", " ").replace("_", " "), year, whole=False)
 
+    @lru_cache(maxsize=1 << 14)
     def place_in_old(self, province: Province, location: str | None) -> Province:
         """For a 2025 unit merged from several old provinces: the old one its location names, if unique."""
         if province.code is not None or not location:

@@ -44,24 +44,27 @@ def _vm_size() -> int:
     return 0
 
 
-def _child(found: FoundFile, config_dir: Path, limits: Limits, conn) -> None:
-    """In the reader process: bound memory and time, parse, send the outcome back."""
+def _child(batch: list[tuple[int, FoundFile]], config_dir: Path, limits: Limits, conn) -> None:
+    """In the reader process: bound memory, then parse each file of the batch under its own alarm and
+    send (index, outcome) as soon as it is read, so that the parent always knows which file is in hand."""
     ceiling = _vm_size() + limits.reader_memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-    signal.alarm(int(limits.reader_timeout_seconds) + 5)  # in case the parent is gone and cannot kill us
-    try:
-        outcome = parse_file(found, config_dir, limits)
-    except MemoryError:
-        outcome = FileOutcome(found).reject(_too_big(limits))
-    except RecursionError:
-        outcome = FileOutcome(found).reject("the file is nested too deeply to read (damaged or crafted)")
-    except Exception as exc:  # a bug of ours must not stop the refresh; the reason says it is ours
-        outcome = FileOutcome(found).reject(f"internal error while reading ({type(exc).__name__}: {exc}); "
-                                            "please report it with the file")
-    try:
-        conn.send(outcome)
-    except MemoryError:
-        conn.send(FileOutcome(found).reject(_too_big(limits)))
+    for index, found in batch:
+        signal.alarm(int(limits.reader_timeout_seconds) + 5)  # in case the parent is gone and cannot kill us
+        try:
+            outcome = parse_file(found, config_dir, limits)
+        except MemoryError:
+            outcome = FileOutcome(found).reject(_too_big(limits))
+        except RecursionError:
+            outcome = FileOutcome(found).reject("the file is nested too deeply to read (damaged or crafted)")
+        except Exception as exc:  # a bug of ours must not stop the refresh; the reason says it is ours
+            outcome = FileOutcome(found).reject(f"internal error while reading ({type(exc).__name__}: {exc}); "
+                                                "please report it with the file")
+        signal.alarm(0)
+        try:
+            conn.send((index, outcome))
+        except MemoryError:
+            conn.send((index, FileOutcome(found).reject(_too_big(limits))))
     conn.close()
 
 
@@ -104,8 +107,34 @@ def _importable_main():
         main.__file__ = path
 
 
+def _batches(files: list[FoundFile], todo: list[int], limits: Limits) -> list[list[int]]:
+    """Small files share a reader process (a process per file costs more than reading a small file);
+    a large file gets its own. Largest first, so that the readers finish together."""
+    order = sorted(todo, key=lambda i: -files[i].size)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for i in order:
+        size = files[i].size or 0
+        if size >= limits.batch_bytes:
+            batches.append([i])
+            continue
+        if current and (len(current) >= limits.batch_files or weight + size > limits.batch_bytes):
+            batches.append(current)
+            current, weight = [], 0
+        current.append(i)
+        weight += size
+    if current:
+        batches.append(current)
+    return batches
+
+
 def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None) -> list[FileOutcome]:
-    """parse_file for each file, each in a bounded reader process; outcomes in the order given."""
+    """parse_file for each file, in bounded reader processes; outcomes in the order given.
+
+    A reader that dies or stalls costs only the file it was reading: that file is rejected with the
+    reason, and the files of its batch it had not reached yet are read again, each in its own process.
+    """
     limits = limits or Limits()
     results: list[FileOutcome | None] = [None] * len(files)
     todo = []
@@ -117,38 +146,49 @@ def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: L
     if not todo:
         return results  # type: ignore[return-value]
     ctx = _context()
-    workers = max(1, min(limits.reader_processes, multiprocessing.cpu_count(), len(todo)))
-    running: dict[int, tuple] = {}
-    while todo or running:
-        while todo and len(running) < workers:
-            i = todo.pop(0)
+    queue = _batches(files, todo, limits)
+    workers = max(1, min(limits.reader_processes, multiprocessing.cpu_count(), len(queue)))
+    running: list[dict] = []
+    while queue or running:
+        while queue and len(running) < workers:
+            batch = queue.pop(0)
             receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_child, args=(files[i], config_dir, limits, send), daemon=True)
+            process = ctx.Process(target=_child, args=([(i, files[i]) for i in batch], config_dir, limits, send),
+                                  daemon=True)
             with _importable_main():
                 process.start()
             send.close()
-            running[i] = (process, receive, time.monotonic())
-        wait([r for _, r, _ in running.values()] + [p.sentinel for p, _, _ in running.values()], timeout=0.5)
-        for i, (process, receive, started) in list(running.items()):
-            outcome = None
-            if receive.poll():
-                try:
-                    outcome = receive.recv()
-                except (EOFError, OSError):
-                    process.join(5)
-                    outcome = _died(files[i], process.exitcode, limits)
-            elif not process.is_alive():
-                outcome = _died(files[i], process.exitcode, limits)
-            elif time.monotonic() - started > limits.reader_timeout_seconds:
-                process.kill()
-                outcome = _timed_out(files[i], limits)
-            if outcome is not None:
+            running.append({"process": process, "receive": receive, "pending": list(batch),
+                            "since": time.monotonic()})
+        wait([r["receive"] for r in running] + [r["process"].sentinel for r in running], timeout=0.5)
+        for reader in list(running):
+            process, receive, pending = reader["process"], reader["receive"], reader["pending"]
+            failed: FileOutcome | None = None
+            try:
+                while pending and receive.poll():
+                    index, outcome = receive.recv()
+                    results[index] = outcome
+                    pending.remove(index)
+                    reader["since"] = time.monotonic()  # the deadline is per file
+            except (EOFError, OSError):
                 process.join(5)
-                if process.is_alive():
+                failed = _died(files[pending[0]], process.exitcode, limits)
+            if failed is None and pending:
+                if not process.is_alive() and not receive.poll():
+                    failed = _died(files[pending[0]], process.exitcode, limits)
+                elif time.monotonic() - reader["since"] > limits.reader_timeout_seconds:
                     process.kill()
-                    process.join()
-                receive.close()
-                process.close()
-                results[i] = outcome
-                del running[i]
+                    failed = _timed_out(files[pending[0]], limits)
+                else:
+                    continue
+            if failed is not None:
+                results[pending[0]] = failed
+                queue[:0] = [[i] for i in pending[1:]]  # not reached: each read again, alone
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            receive.close()
+            process.close()
+            running.remove(reader)
     return results  # type: ignore[return-value]

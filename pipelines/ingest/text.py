@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+# Registers repeat the same few hundred communes, types and products thousands of times: every
+# function here is pure, so each distinct value is worked out once per reader process.
+_memo = lru_cache(maxsize=1 << 16)
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 
 
+@_memo
 def clean(value: object) -> str | None:
     """Cell value as stored text: NFC, single spaces, stripped; None for blanks."""
     if value is None:
@@ -24,6 +30,7 @@ def clean(value: object) -> str | None:
     return text or None
 
 
+@_memo
 def fold(value: object) -> str:
     """Matching key: no diacritics, lower case, đ→d, punctuation as single spaces.
 
@@ -31,9 +38,27 @@ def fold(value: object) -> str:
     """
     if value is None:
         return ""
-    text = unicodedata.normalize("NFD", str(value)).replace("đ", "d").replace("Đ", "D")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = unicodedata.normalize("NFC", str(value)).translate(_BASE_LETTER).lower()
     return _NON_ALNUM.sub(" ", text).strip()
+
+
+def _base_letters() -> dict[int, str | None]:
+    """Each precomposed Latin letter → its letter without marks (ệ → e, Đ → D); stray marks → nothing.
+
+    The same result as decomposing (NFD) and dropping the combining marks, in one `str.translate`."""
+    table: dict[int, str | None] = {ord("đ"): "d", ord("Đ"): "D"}
+    for cp in range(0x80, 0x2000):
+        ch = chr(cp)
+        if unicodedata.combining(ch):
+            table[cp] = None
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base != ch:
+            table[cp] = base
+    return table
+
+
+_BASE_LETTER = _base_letters()
 
 
 def compact(value: object) -> str:
@@ -54,6 +79,7 @@ _TONES = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": 
 _WORD = re.compile(r"[^\W_]+")
 
 
+@_memo
 def name_key(value: object) -> str:
     """Matching key for a proper name that keeps the letters but not their accidents.
 
@@ -75,6 +101,7 @@ def name_key(value: object) -> str:
 _PLACE_PREFIX = re.compile(r"^(xa|phuong|thi tran|tt|p|x|huyen|quan|thi xa|thanh pho|tx|tp|h|q)\s+")
 
 
+@_memo
 def place_key(value: object) -> str:
     """Key for a commune or district name: `name_key` without "Xã"/"Phường"/"Thị trấn"/"Huyện" in front."""
     key = name_key(value)
