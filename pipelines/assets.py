@@ -34,7 +34,8 @@ def ingest_raw_files(context: AssetExecutionContext, warehouse: WarehouseResourc
     paths = warehouse.paths()
     summary = ingest(paths)
     context.log.info(f"files: {dict(summary.files)}; rows accepted {summary.rows_accepted}, "
-                     f"rejected {summary.rows_rejected}")
+                     f"rejected {summary.rows_rejected}; files read {summary.files_read}, "
+                     f"from the cache {summary.files_cached}")
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
         for schema, table in INGEST_TABLES:
@@ -65,7 +66,7 @@ translator = KcTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_che
 def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
                          refresh_lock: RefreshLock):
     """dbt build (models, seeds and tests) on the build database; a failing test stops publication."""
-    os.environ["KC_BUILD_DB"] = str(warehouse.paths().build_db)  # read by dbt_project/profiles.yml
+    os.environ["KC_BUILD_DB"] = str(warehouse.paths().dbt_build_db)  # read by dbt_project/profiles.yml
     yield from dbt.cli(["build"], context=context).stream()
 
 

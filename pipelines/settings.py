@@ -28,6 +28,18 @@ class Paths:
         return self.build_root / os.environ.get("KC_BUILD_ID", "current") / "warehouse.duckdb"
 
     @property
+    def dbt_build_db(self) -> Path:
+        """The path dbt is given: `build/current` is a link to this run's directory (set under the refresh
+        lock). The path itself never changes, so dbt's partial parsing survives from one refresh to the
+        next (dbt re-parses the whole project when its connection settings change)."""
+        return self.build_root / "current" / "warehouse.duckdb"
+
+    @property
+    def parse_cache(self) -> Path:
+        """What each file gave when last read (see ingest/cache.py); survives between refreshes."""
+        return self.work_dir / "cache" / "parsed"
+
+    @property
     def published_db(self) -> Path:
         return self.marts_dir / "warehouse.duckdb"
 

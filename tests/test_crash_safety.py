@@ -79,8 +79,21 @@ def test_kill_9_at_any_moment_leaves_the_published_warehouse_whole(site):
     assert last.returncode == 0, output
     _check_whole(marts)
     assert not [p for p in marts.iterdir() if ".tmp-" in p.name]  # leftovers of the killed runs are gone
-    assert len(list((root / "work" / "build").iterdir())) == 1  # only this run's build
+    builds = list((root / "work" / "build").iterdir())  # only this run's build, and the link dbt is given
+    link = root / "work" / "build" / "current"
+    assert link.is_symlink() and sorted(builds) == sorted([link, link.resolve()])
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _orphan_dbt(p, root)]
     reader.close()
+
+
+def _orphan_dbt(proc: Path, root: Path) -> bool:
+    """A dbt process of this site's work area still running (a killed run's dbt must be stopped)."""
+    try:
+        argv = (proc / "cmdline").read_bytes().split(b"\0")
+        environ = (proc / "environ").read_bytes()
+    except OSError:
+        return False
+    return any(a.endswith(b"/dbt") for a in argv[:2]) and str(root / "work").encode() in environ
 
 
 def test_two_refreshes_started_together_one_refuses_clearly(site):

@@ -3,8 +3,6 @@
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import duckdb
@@ -14,6 +12,7 @@ from pipelines.cli import main
 from pipelines.ingest.discover import discover
 from pipelines.ingest.limits import Limits
 from pipelines.ingest.sandbox import parse_files
+from pipelines.procmem import PeakSampler
 from tests import corpus
 
 HOSTILE = {  # file → (writer, words the recorded reason must contain)
@@ -86,27 +85,6 @@ def test_a_reader_killed_in_a_batch_costs_only_the_file_it_was_reading(tmp_path)
         assert by_name[name].status == "loaded" and len(by_name[name].parsed.records) == 2
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes (from /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo += children.get(p, [])
-    return total
-
-
 def test_refresh_over_a_hostile_inbox_exits_0_loads_the_good_and_stays_under_2_gib(tmp_path, hostile_dir):
     raw = tmp_path / "raw"
     good = [corpus.write_xlsx(raw / "projects" / "hau-giang" / "2019.xlsx", corpus.register_rows()),
@@ -124,20 +102,9 @@ def test_refresh_over_a_hostile_inbox_exits_0_loads_the_good_and_stays_under_2_g
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster")}
     process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "refresh", *args], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = 0
-    sampler_done = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not sampler_done.is_set():
-            peak = max(peak, _tree_rss(process.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    output, _ = process.communicate(timeout=600)
-    sampler_done.set()
-    sampler.join()
+    with PeakSampler(process.pid) as sampler:
+        output, _ = process.communicate(timeout=600)
+    peak = sampler.peak
     assert process.returncode == 0, output
     assert peak < 2 * (1 << 30), f"peak resident memory of the refresh {peak / (1 << 20):.0f} MiB"
     con = duckdb.connect(str(tmp_path / "marts" / "warehouse.duckdb"), read_only=True)

@@ -14,6 +14,9 @@ maps it (combining marks 0xB0–0xB4 left out). VNI marks follow the VNI-Windows
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
+
 import re
 import unicodedata
 
@@ -122,19 +125,30 @@ def vietnamese_score(texts: list[str]) -> tuple[float, int]:
     return (good / total if total else 0.0), total
 
 
+_LATIN1_UPPER = re.compile("[\u00a1-\u00ff]")
+_BEYOND_LATIN1 = re.compile("[^\u0000-\u00ff]")
+
+
 def _legacy_candidate(text: str) -> bool:
     """Text that could be legacy: some Latin-1 letters/symbols and nothing beyond Latin-1."""
-    return any("\u00a0" < ch <= "\u00ff" for ch in text) and all(ord(ch) <= 0xFF for ch in text)
+    return _LATIN1_UPPER.search(text) is not None and _BEYOND_LATIN1.search(text) is None
 
 
-DETECTION_SAMPLE = 600
+DETECTION_SAMPLE = 600  # distinct candidate texts scored
+DETECTION_SCAN = 20_000  # text cells looked at, from the top of the sheet
 
 
-def detect(texts: list[str]) -> str | None:
+def detect(texts: Iterable[str]) -> str | None:
     """TCVN3, VNI or None (Unicode, or nothing to tell) for the texts of one sheet."""
     # A sheet's encoding shows in a few hundred of its distinct texts; a 20,000-row census need not
     # be scored whole (tests/test_formats_and_text.py covers detection on real-size sheets).
-    candidates = [t for t in dict.fromkeys(texts) if _legacy_candidate(t)][:DETECTION_SAMPLE]
+    candidates: dict[str, None] = {}
+    for text in islice(texts, DETECTION_SCAN):
+        if text not in candidates and _legacy_candidate(text):
+            candidates[text] = None
+            if len(candidates) >= DETECTION_SAMPLE:
+                break
+    candidates = list(candidates)
     if not candidates:
         return None
     as_is, count = vietnamese_score(candidates)

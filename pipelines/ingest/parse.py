@@ -19,7 +19,7 @@ from .plans import PlansParser
 from .projects import ProjectsParser
 from .provinces import resolver
 from .readers import read_sheets
-from .register import ParsedFile, RegisterParser
+from .register import ParsedFile, RegisterParser, arrow_schema
 from .sniff import FileFormat, UnreadableFile, inspect
 
 PARSERS: dict[str, type[RegisterParser]] = {
@@ -38,6 +38,9 @@ class FileOutcome:
     province_code_2025: str | None = None
     years: list[int] = field(default_factory=list)
     rows_accepted: int = 0
+    # False when the outcome says more about this run than about the file (the reader ran out of
+    # time or died): such an outcome is never cached, so the next refresh reads the file again.
+    cacheable: bool = True
 
     def reject(self, reason: str) -> "FileOutcome":
         self.status, self.reason = "rejected", reason
@@ -55,7 +58,7 @@ def parse_file(found: FoundFile, config_dir: Path = CONFIG_DIR, limits: Limits |
     try:
         outcome.format = inspect(found.path, limits)
         sheets = read_sheets(found.path, outcome.format, limits)
-        outcome.parsed = parser.parse(sheets, found.relative).lighten()
+        outcome.parsed = parser.parse(sheets, found.relative).lighten(arrow_schema(parser.columns))
     except UnreadableFile as exc:
         return outcome.reject(str(exc))
     parsed = outcome.parsed

@@ -93,7 +93,7 @@ def _read_workbook(path: Path, limits: Limits) -> list[Sheet]:
 
 def _convert_legacy(sheet: Sheet) -> None:
     """Convert a sheet typed in TCVN3 or VNI to Unicode in place, remembering the cells as written."""
-    texts = [v for row in sheet.rows for v in row if isinstance(v, str)]
+    texts = (v for row in sheet.rows for v in row if isinstance(v, str))  # detect stops at its sample
     encoding = legacy.detect(texts)
     if encoding is None:
         return

@@ -17,14 +17,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import reference
 from ..settings import Paths
 from .config import CONFIG_DIR
 from .discover import discover
 from .limits import Limits, load_limits
+from .cache import ParseCache
 from .parse import PARSERS, FileOutcome
+from .register import ArrowRecords, arrow_schema
 from .sandbox import parse_files
 
 LINEAGE_COLUMNS = {"source_file": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "INTEGER",
@@ -36,34 +41,49 @@ class IngestSummary:
     files: Counter
     rows_accepted: int
     rows_rejected: int
+    files_read: int = 0  # parsed in this refresh; the others came from the cache
+    files_cached: int = 0
+
+
+def _keys(o: FileOutcome) -> pa.Table:
+    """The distinct (province, 2025 province, year) of a file's records, with their row counts."""
+    table = o.parsed.records.table
+    keys = pa.table({"province_code": pc.fill_null(table["province_code"], ""),
+                     "province_code_2025": table["province_code_2025"], "year": table["year"]})
+    return keys.group_by(["province_code", "province_code_2025", "year"]).aggregate([([], "count_all")])
 
 
 def _supersede(outcomes: list[FileOutcome]) -> None:
     """Keep, per dataset × province × year, only the latest file's rows."""
     order = sorted((o for o in outcomes if o.status == "loaded"),
                    key=lambda o: (o.found.modified_at, o.found.relative))
+    keys = {id(o): _keys(o).to_pylist() for o in order}
     winner: dict[tuple, FileOutcome] = {}
     for o in order:
-        for rec in o.parsed.records:
-            winner[(o.found.dataset, rec.get("province_code") or "", rec["province_code_2025"], rec["year"])] = o
+        for k in keys[id(o)]:
+            winner[(o.found.dataset, k["province_code"], k["province_code_2025"], k["year"])] = o
     for o in order:
-        o.years = sorted({r["year"] for r in o.parsed.records})
-        codes = Counter((r.get("province_code"), r["province_code_2025"]) for r in o.parsed.records)
+        o.years = sorted({k["year"] for k in keys[id(o)]})
+        codes = Counter()
+        for k in keys[id(o)]:
+            codes[(k["province_code"] or None, k["province_code_2025"])] += k["count_all"]
         o.province_code, o.province_code_2025 = codes.most_common(1)[0][0]
-        keep, replaced_by = [], set()
-        for rec in o.parsed.records:
-            w = winner[(o.found.dataset, rec.get("province_code") or "", rec["province_code_2025"], rec["year"])]
-            if w is o:
-                keep.append(rec)
-            else:
-                replaced_by.add(w.found.relative)
-        o.parsed.records = keep
-        if not keep:
+        lost = {(k["province_code"], k["province_code_2025"], k["year"]) for k in keys[id(o)]
+                if winner[(o.found.dataset, k["province_code"], k["province_code_2025"], k["year"])] is not o}
+        if not lost:
+            continue
+        replaced_by = {winner[(o.found.dataset, *k)].found.relative for k in lost}
+        if len(lost) == len(keys[id(o)]):
             o.status = "superseded"
             o.reason = "replaced by a later file for the same province and year: " + ", ".join(sorted(replaced_by))
             o.parsed.rejected = []
-        elif replaced_by:
-            o.reason = "some province-years replaced by a later file: " + ", ".join(sorted(replaced_by))
+            o.parsed.records = ArrowRecords(o.parsed.records.table.slice(0, 0))
+            continue
+        table = o.parsed.records.table
+        rows = zip(table["province_code"].to_pylist(), table["province_code_2025"].to_pylist(), table["year"].to_pylist())
+        keep = pa.array([(code or "", code_2025, year) not in lost for code, code_2025, year in rows])
+        o.parsed.records = ArrowRecords(table.filter(keep))
+        o.reason = "some province-years replaced by a later file: " + ", ".join(sorted(replaced_by))
 
 
 def _mark_duplicates(outcomes: list[FileOutcome]) -> None:
@@ -78,24 +98,51 @@ def _mark_duplicates(outcomes: list[FileOutcome]) -> None:
             first[sha] = o
 
 
-def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = None) -> IngestSummary:
+def _read(outcomes: list[FileOutcome], cache: ParseCache | None, config_dir: Path, limits: Limits) -> int:
+    """Fill in each file still to read: from the cache where its reading is known, else by the readers
+    (in parallel, sandboxed), caching what they give. Returns how many files were read."""
+    missing = []
+    for i, o in enumerate(outcomes):
+        if o.status != "loaded":
+            continue
+        cached = cache.get(o.found) if cache else None
+        if cached is not None:
+            outcomes[i] = cached
+        else:
+            missing.append(i)
+    for i, outcome in zip(missing, parse_files([outcomes[i].found for i in missing], config_dir, limits)):
+        if cache:
+            cache.put(outcome)
+        outcomes[i] = outcome
+    return len(missing)
+
+
+def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = None,
+           use_cache: bool = True) -> IngestSummary:
     limits = limits or load_limits(config_dir)
     found = discover(paths.raw_dir)
     outcomes = [FileOutcome(f) for f in found]
     _mark_duplicates(outcomes)
-    to_read = [i for i, o in enumerate(outcomes) if o.status == "loaded"]
-    for i, outcome in zip(to_read, parse_files([outcomes[i].found for i in to_read], config_dir, limits)):
-        outcomes[i] = outcome
+    cache = ParseCache(paths.parse_cache, config_dir, limits) if use_cache else None
+    read = _read(outcomes, cache, config_dir, limits)
+    if cache:
+        cache.prune()
     _supersede(outcomes)
     for o in outcomes:
         if o.parsed and o.status == "loaded":
             o.rows_accepted = len(o.parsed.records)
     _write(paths.build_db, outcomes)
-    return IngestSummary(
+    summary = IngestSummary(
         files=Counter(o.status for o in outcomes),
         rows_accepted=sum(o.rows_accepted for o in outcomes),
         rows_rejected=sum(len(o.parsed.rejected) for o in outcomes if o.parsed and o.status != "superseded"),
+        files_read=read, files_cached=cache.hits if cache else 0,
     )
+    # dbt runs next, beside this process: give back the Arrow buffers of 600,000 records now (the
+    # refresh's whole process tree must stay under 2 GiB at national scale).
+    del outcomes
+    pa.default_memory_pool().release_unused()
+    return summary
 
 
 def _format(o: FileOutcome) -> str | None:
@@ -109,6 +156,17 @@ def _format(o: FileOutcome) -> str | None:
     if o.format.date1904:
         parts.append("1904 dates")
     return ", ".join(parts)
+
+
+def _constant(value: str | None, rows: int) -> pa.Array:
+    """A column holding one value: one dictionary entry and `rows` zeros, not `rows` strings."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype=np.int32)), pa.array([value], pa.string()))
+
+
+def _with_lineage(o: FileOutcome) -> pa.Table:
+    table = o.parsed.records.table
+    return (table.append_column("source_file", _constant(o.found.relative, table.num_rows))
+            .append_column("source_sha256", _constant(o.found.sha256, table.num_rows)))
 
 
 def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
@@ -140,16 +198,15 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
         con.execute("CREATE SCHEMA raw; CREATE SCHEMA audit;")
         for dataset, parser in PARSERS.items():
             columns = {**parser.columns, **LINEAGE_COLUMNS}
-            records = [
-                {**r, "source_file": o.found.relative, "source_sha256": o.found.sha256}
-                for o in outcomes if o.found.dataset == dataset and o.parsed and o.status == "loaded"
-                for r in o.parsed.records
-            ]
-            frame = pd.DataFrame(records, columns=list(columns))
-            con.register("records_df", frame)
+            schema = arrow_schema(parser.columns)
+            pieces = [_with_lineage(o) for o in outcomes
+                      if o.found.dataset == dataset and o.parsed and o.status == "loaded"]
+            empty = schema.append(pa.field("source_file", pa.string())).append(pa.field("source_sha256", pa.string()))
+            records = pa.concat_tables(pieces, promote_options="permissive") if pieces else empty.empty_table()
+            con.register("records_arrow", records)
             select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
-            con.execute(f"CREATE TABLE raw.{dataset} AS SELECT {select} FROM records_df")
-            con.unregister("records_df")
+            con.execute(f"CREATE TABLE raw.{dataset} AS SELECT {select} FROM records_arrow")
+            con.unregister("records_arrow")
         con.execute("""
             CREATE TABLE audit.ingest_files (
                 path VARCHAR PRIMARY KEY, sha256 VARCHAR, dataset VARCHAR, province_code VARCHAR,

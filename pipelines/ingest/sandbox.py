@@ -54,18 +54,23 @@ def _child(batch: list[tuple[int, FoundFile]], config_dir: Path, limits: Limits,
         try:
             outcome = parse_file(found, config_dir, limits)
         except MemoryError:
-            outcome = FileOutcome(found).reject(_too_big(limits))
+            outcome = _not_cached(FileOutcome(found).reject(_too_big(limits)))
         except RecursionError:
             outcome = FileOutcome(found).reject("the file is nested too deeply to read (damaged or crafted)")
         except Exception as exc:  # a bug of ours must not stop the refresh; the reason says it is ours
-            outcome = FileOutcome(found).reject(f"internal error while reading ({type(exc).__name__}: {exc}); "
-                                                "please report it with the file")
+            outcome = _not_cached(FileOutcome(found).reject(
+                f"internal error while reading ({type(exc).__name__}: {exc}); please report it with the file"))
         signal.alarm(0)
         try:
             conn.send((index, outcome))
         except MemoryError:
-            conn.send((index, FileOutcome(found).reject(_too_big(limits))))
+            conn.send((index, _not_cached(FileOutcome(found).reject(_too_big(limits)))))
     conn.close()
+
+
+def _not_cached(outcome: FileOutcome) -> FileOutcome:
+    outcome.cacheable = False
+    return outcome
 
 
 def _too_big(limits: Limits) -> str:
@@ -74,6 +79,10 @@ def _too_big(limits: Limits) -> str:
 
 
 def _died(found: FoundFile, exitcode: int | None, limits: Limits) -> FileOutcome:
+    return _not_cached(_death(found, exitcode, limits))
+
+
+def _death(found: FoundFile, exitcode: int | None, limits: Limits) -> FileOutcome:
     if exitcode is not None and exitcode < 0:
         what = _SIGNALS.get(-exitcode, f"stopped by signal {-exitcode}")
         if -exitcode in (signal.SIGABRT, signal.SIGKILL):
@@ -87,8 +96,8 @@ def _died(found: FoundFile, exitcode: int | None, limits: Limits) -> FileOutcome
 
 
 def _timed_out(found: FoundFile, limits: Limits) -> FileOutcome:
-    return FileOutcome(found).reject(f"reading the file took longer than {limits.reader_timeout_seconds:.0f} s "
-                                     "(limit reader_timeout_seconds): it is too large, or built to stall readers")
+    return _not_cached(FileOutcome(found).reject(f"reading the file took longer than {limits.reader_timeout_seconds:.0f} s "
+                                     "(limit reader_timeout_seconds): it is too large, or built to stall readers"))
 
 
 @contextmanager

@@ -91,11 +91,32 @@ def name_key(value: object) -> str:
         return ""
     words = []
     for word in _WORD.findall(unicodedata.normalize("NFC", str(value)).lower()):
-        marks = unicodedata.normalize("NFD", word)
-        tone = "".join(_TONES[ch] for ch in marks if ch in _TONES)
-        letters = unicodedata.normalize("NFC", "".join(ch for ch in marks if ch not in _TONES))
-        words.append(letters + tone)
+        letters = word.translate(_UNTONED)
+        if letters == word:  # no tone mark (most words of most names)
+            words.append(word)
+        else:
+            words.append(letters + "".join(_TONE_DIGIT[ch] for ch in word if ch in _TONE_DIGIT))
     return " ".join(words)
+
+
+def _tone_tables() -> tuple[dict[int, str | None], dict[str, str]]:
+    """Each letter carrying a tone → the letter without it (ệ → ê, keeping breve, circumflex and
+    horn) and → the tone's digit; the five combining tone marks → nothing and → their digit."""
+    untoned: dict[int, str | None] = {}
+    digit: dict[str, str] = {}
+    for mark, d in _TONES.items():
+        untoned[ord(mark)], digit[mark] = None, d
+    for cp in range(0xC0, 0x1F00):
+        ch = chr(cp)
+        marks = unicodedata.normalize("NFD", ch)
+        tones = [m for m in marks if m in _TONES]
+        if len(tones) == 1 and len(ch) == 1:
+            untoned[cp] = unicodedata.normalize("NFC", "".join(m for m in marks if m not in _TONES))
+            digit[ch] = _TONES[tones[0]]
+    return untoned, digit
+
+
+_UNTONED, _TONE_DIGIT = _tone_tables()
 
 
 _PLACE_PREFIX = re.compile(r"^(xa|phuong|thi tran|tt|p|x|huyen|quan|thi xa|thanh pho|tx|tp|h|q)\s+")

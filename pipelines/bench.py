@@ -1,0 +1,353 @@
+"""`make bench`: the refresh at national scale, against the naive way and the parse floor.
+
+Everything is measured in the same run, on the same machine, on the same national inbox
+(`kc demo --scale national`, generated once into data/bench/raw and reused):
+
+- full_refresh_s  `kc refresh` from an empty warehouse (no build, no cache, nothing published);
+- parse_floor_s   every input file read once with the fastest reader there is (calamine for
+                  workbooks, pyarrow for CSV) on every core, and nothing else;
+- naive_s         an analyst's script: pandas.read_excel(engine="openpyxl") / read_csv on every file,
+                  concatenated per dataset and written to DuckDB, no cleaning at all;
+- incremental_s   `kc refresh` after one province sends a corrected project register;
+- peak_rss_mib    the highest resident memory of a full refresh's whole process tree;
+- query_p50_ms    the median of ten typical analyst queries on the published warehouse.
+
+Each time is the median of `--runs` runs (at least 3). Results go to data/bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from .procmem import PeakSampler
+from .settings import PROJECT_ROOT
+
+BENCH_DIR = PROJECT_ROOT / "data" / "bench"
+SEED = 2012
+GOALS = {
+    "full refresh ≤ 2 × parse floor + 5 s": lambda r: r["full_refresh_s"] <= 2 * r["parse_floor_s"] + 5,
+    "full refresh ≥ 5 × faster than naive": lambda r: r["naive_s"] >= 5 * r["full_refresh_s"],
+    "incremental refresh ≤ 10 s": lambda r: r["incremental_s"] <= 10,
+    "peak memory ≤ 2 GiB": lambda r: r["peak_rss_mib"] <= 2048,
+    "analyst queries p50 < 100 ms": lambda r: r["query_p50_ms"] < 100,
+    "incremental marts = full marts": lambda r: r["incremental_matches_full"],
+}
+
+# Ten questions analysts ask of the marts (marts.md), as they would type them.
+QUERIES = {
+    "funding by province, latest year": """
+        SELECT province_name, sum(state_support_vnd) / 1e9 AS ty_dong FROM marts.funding_by_province_year
+        WHERE year = (SELECT max(year) FROM marts.funding_by_province_year) GROUP BY 1 ORDER BY 2 DESC""",
+    "national funding by level and year": """
+        SELECT year, program_level, sum(state_support_vnd) FROM marts.projects GROUP BY ALL ORDER BY ALL""",
+    "top 20 provinces by jobs": """
+        SELECT province_code, sum(jobs_created) AS jobs FROM marts.jobs_by_province_year GROUP BY 1
+        ORDER BY 2 DESC LIMIT 20""",
+    "one province's projects": """
+        SELECT year, project_code, project_name, state_support_vnd FROM marts.projects
+        WHERE province_code = '94' ORDER BY year, project_code""",
+    "support content mix": """
+        SELECT support_content, count(*), sum(state_support_vnd) FROM marts.projects GROUP BY 1 ORDER BY 3 DESC""",
+    "facilities per province and type": """
+        SELECT province_code, facility_type, count(*) FROM marts.facilities GROUP BY ALL ORDER BY ALL""",
+    "productivity gain distribution": """
+        SELECT province_code, quantile_cont(productivity_gain_pct, [0.25, 0.5, 0.75])
+        FROM marts.facility_outcomes WHERE productivity_gain_pct IS NOT NULL GROUP BY 1""",
+    "reporting completeness, 2024": """
+        SELECT * FROM marts.reporting_completeness WHERE year = 2024 ORDER BY province_code""",
+    "2025 provinces summary": """SELECT * FROM marts.province2025_year_summary ORDER BY year DESC, 1""",
+    "beneficiaries of one province": """
+        SELECT b.beneficiary_name, count(*) FROM marts.project_beneficiaries b
+        WHERE b.province_code = '19' GROUP BY 1 ORDER BY 2 DESC LIMIT 50""",
+}
+
+
+def _kc(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], env=env, capture_output=True, text=True)
+
+
+def inbox(runs_dir: Path) -> Path:
+    """The national inbox, generated once (its generator and seed are its name)."""
+    raw = BENCH_DIR / f"raw-national-{SEED}"
+    if not (raw / ".complete").exists():
+        shutil.rmtree(raw, ignore_errors=True)
+        print("generating the national inbox (once; reused by later runs) …", flush=True)
+        result = _kc("demo", "--scale", "national", "--seed", str(SEED), "--raw-dir", str(raw), env=dict(os.environ))
+        if result.returncode != 0:
+            raise SystemExit(result.stdout + result.stderr)
+        (raw / ".complete").write_text(result.stdout)
+    return raw
+
+
+def _site(root: Path, raw: Path) -> dict:
+    """Environment for a refresh in its own empty work area (no build, no cache) and marts folder.
+    The Dagster instance is the bench's own and persists, as a deployment's does."""
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    return {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(root / "marts"),
+            "KC_WORK_DIR": str(root / "work"), "DAGSTER_HOME": str(BENCH_DIR / "dagster")}
+
+
+def timed_refresh(env: dict) -> tuple[float, int]:
+    """(seconds, peak resident bytes of the whole process tree) of one `kc refresh`."""
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "refresh"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with PeakSampler(process.pid) as sampler:
+        output, _ = process.communicate()
+    seconds = time.monotonic() - started
+    if process.returncode != 0:
+        raise SystemExit(f"kc refresh failed:\n{output}")
+    return seconds, sampler.peak
+
+
+# --- the parse floor --------------------------------------------------------------------------
+
+def _read_fast(path: str) -> int:
+    """Read one file completely with the fastest reader available; the number of rows read."""
+    if path.endswith(".csv"):
+        import pyarrow.csv as pacsv
+
+        try:
+            return pacsv.read_csv(path, read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+                                  parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")).num_rows
+        except Exception:
+            return len(Path(path).read_bytes().splitlines())
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(path)
+    return sum(len(workbook.get_sheet_by_name(name).to_python()) for name in workbook.sheet_names)
+
+
+def _input_files(raw: Path) -> list[str]:
+    files = [p for p in raw.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    return [str(p) for p in sorted(files, key=lambda p: -p.stat().st_size)]
+
+
+def parse_floor(raw: Path) -> tuple[float, int]:
+    files = _input_files(raw)
+    started = time.monotonic()
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        rows = sum(pool.map(_read_fast, files, chunksize=16))
+    return time.monotonic() - started, rows
+
+
+# --- the naive way ----------------------------------------------------------------------------
+
+NAIVE_SCRIPT = r'''
+import sys, pathlib, pandas as pd, duckdb
+raw, db = pathlib.Path(sys.argv[1]), sys.argv[2]
+frames = {}
+for path in sorted(p for p in raw.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    dataset = path.relative_to(raw).parts[0]
+    if path.suffix == ".csv":
+        sheets = [pd.read_csv(path, header=None, dtype=str)]
+    else:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl").values()
+    for frame in sheets:
+        frame["source_file"] = str(path)
+        frames.setdefault(dataset, []).append(frame)
+con = duckdb.connect(db)
+for dataset, parts in frames.items():
+    table = pd.concat(parts, ignore_index=True)
+    table.columns = [str(c) for c in table.columns]
+    table = table.astype("string")  # mixed cells, as read; nothing cleaned
+    con.register("t", table)
+    con.execute(f"CREATE OR REPLACE TABLE {dataset} AS SELECT * FROM t")
+con.close()
+'''
+
+
+def naive(raw: Path, root: Path) -> float:
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", NAIVE_SCRIPT, str(raw), str(root / "naive.duckdb")],
+                            capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    if result.returncode != 0:
+        raise SystemExit(f"the naive script failed:\n{result.stderr}")
+    return seconds
+
+
+# --- incremental ------------------------------------------------------------------------------
+
+def corrected_register(raw: Path, target_raw: Path, n: int) -> Path:
+    """One province's 2024 register sent again, corrected: one project's local budget changed."""
+    import openpyxl
+
+    source = sorted((raw / "projects").glob("*/2024/danh-muc-de-an-2024.xlsx"))[0]
+    workbook = openpyxl.load_workbook(source)
+    sheet = workbook.worksheets[0]
+    for row in sheet.iter_rows():
+        numbers = [c for c in row if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)
+                   and c.value > 10]
+        if len(numbers) >= 2:  # the first project row: its first amount, a little higher
+            numbers[0].value = numbers[0].value + n
+            break
+    target = target_raw / source.relative_to(raw).with_name(f"danh-muc-de-an-2024-da-sua-{n}.xlsx")
+    workbook.save(target)
+    when = time.time()
+    os.utime(target, (when, when))
+    return target
+
+
+def _marts_digest(db: Path) -> dict[str, str]:
+    """A content digest of every mart (order-independent), to compare two warehouses."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        marts = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        out = {}
+        for mart in marts:
+            out[mart] = con.execute(
+                f"SELECT count(*) || ':' || coalesce(sum(hash(t)), 0) FROM marts.{mart} t").fetchone()[0]
+        return out
+    finally:
+        con.close()
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+def query_times(db: Path, repeats: int = 5) -> dict[str, float]:
+    """Median milliseconds of each query (after one warm-up), on a read-only connection."""
+    con = duckdb.connect(str(db), read_only=True)
+    out = {}
+    try:
+        for name, sql in QUERIES.items():
+            con.execute(sql).fetchall()
+            samples = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                con.execute(sql).fetchall()
+                samples.append((time.perf_counter() - started) * 1000)
+            out[name] = statistics.median(samples)
+    finally:
+        con.close()
+    return out
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (median reported; ≥ 3)")
+    args = parser.parse_args(argv)
+    runs = max(3, args.runs)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    work = BENCH_DIR / "runs"
+    raw = inbox(work)
+    files = _input_files(raw)
+    samples: dict[str, list[float]] = {k: [] for k in ("full_refresh_s", "parse_floor_s", "naive_s", "incremental_s")}
+    peaks: list[int] = []
+    input_rows = 0
+
+    for i in range(runs):
+        print(f"run {i + 1}/{runs}: parse floor …", flush=True)
+        seconds, input_rows = parse_floor(raw)
+        samples["parse_floor_s"].append(seconds)
+        print(f"run {i + 1}/{runs}: full refresh …", flush=True)
+        env = _site(work / "full", raw)
+        seconds, peak = timed_refresh(env)
+        samples["full_refresh_s"].append(seconds)
+        peaks.append(peak)
+        print(f"run {i + 1}/{runs}: naive script …", flush=True)
+        samples["naive_s"].append(naive(raw, work / "naive"))
+
+    # Incremental: a warm site (one full refresh done), then a corrected register arrives, each run.
+    print("incremental: preparing a warm warehouse …", flush=True)
+    inbox_copy = work / "inbox"
+    shutil.rmtree(inbox_copy, ignore_errors=True)
+    shutil.copytree(raw, inbox_copy, copy_function=os.link)  # hard links: the cached inbox is never written
+    env = _site(work / "incremental", inbox_copy)
+    timed_refresh(env)
+    for i in range(runs):
+        corrected_register(raw, inbox_copy, i + 1)
+        print(f"run {i + 1}/{runs}: incremental refresh …", flush=True)
+        seconds, _ = timed_refresh(env)
+        samples["incremental_s"].append(seconds)
+    incremental_db = Path(env["KC_MARTS_DIR"]) / "warehouse.duckdb"
+    print("checking: a full refresh of the same inbox gives the same marts …", flush=True)
+    full_env = _site(work / "full-check", inbox_copy)
+    timed_refresh(full_env)
+    matches = _marts_digest(incremental_db) == _marts_digest(Path(full_env["KC_MARTS_DIR"]) / "warehouse.duckdb")
+
+    queries = query_times(incremental_db)
+    con = duckdb.connect(str(incremental_db), read_only=True)
+    rows_read = con.execute("SELECT sum(rows_read) FROM audit.ingest_files").fetchone()[0]
+    con.close()
+    results = {k: _median(v) for k, v in samples.items()}
+    results.update({
+        "peak_rss_mib": round(max(peaks) / (1 << 20)),
+        "query_p50_ms": round(statistics.median(queries.values()), 2),
+        "input_rows": int(rows_read),
+        "input_rows_all_sheet_rows": input_rows,
+        "input_files": len(files),
+        "incremental_matches_full": matches,
+    })
+    results["ratios"] = {
+        "full_over_parse_floor": round(results["full_refresh_s"] / results["parse_floor_s"], 2),
+        "naive_over_full": round(results["naive_s"] / results["full_refresh_s"], 2),
+        "incremental_over_full": round(results["incremental_s"] / results["full_refresh_s"], 3),
+    }
+    results["goals"] = {goal: bool(check(results)) for goal, check in GOALS.items()}
+    results["samples"] = {k: [round(x, 2) for x in v] for k, v in samples.items()}
+    results["peak_rss_mib_samples"] = [round(p / (1 << 20)) for p in peaks]
+    results["queries_ms"] = {k: round(v, 2) for k, v in queries.items()}
+    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                          "platform": platform.platform(), "memory_gib": _memory_gib()}
+    results["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["runs"] = runs
+    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    _print(results)
+    return 0
+
+
+def _memory_gib() -> float:
+    with open("/proc/meminfo") as meminfo:
+        return round(int(meminfo.readline().split()[1]) / (1 << 20), 1)
+
+
+def _print(r: dict) -> None:
+    print()
+    print(f"National inbox: {r['input_files']:,} files, {r['input_rows']:,} data rows "
+          f"({r['machine']['cpus']} CPUs, {r['machine']['memory_gib']} GiB); medians of {r['runs']} runs")
+    rows = [
+        ("parse floor (calamine/pyarrow, all cores)", f"{r['parse_floor_s']:.2f} s", "1.00 × floor"),
+        ("full refresh, empty warehouse", f"{r['full_refresh_s']:.2f} s",
+         f"{r['ratios']['full_over_parse_floor']:.2f} × floor"),
+        ("naive pandas + openpyxl script", f"{r['naive_s']:.2f} s",
+         f"{r['ratios']['naive_over_full']:.2f} × full refresh"),
+        ("incremental refresh (one corrected file)", f"{r['incremental_s']:.2f} s",
+         f"{r['ratios']['incremental_over_full']:.3f} × full refresh"),
+        ("peak memory of the full refresh", f"{r['peak_rss_mib']} MiB", ""),
+        ("analyst query, median of ten", f"{r['query_p50_ms']:.1f} ms", ""),
+    ]
+    width = max(len(a) for a, _, _ in rows)
+    for name, value, ratio in rows:
+        print(f"  {name:<{width}}  {value:>10}  {ratio}")
+    print()
+    for goal, ok in r["goals"].items():
+        print(f"  {'met    ' if ok else 'NOT MET'}  {goal}")
+    print(f"\nwritten to {BENCH_DIR / 'results.json'}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

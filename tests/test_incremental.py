@@ -1,0 +1,120 @@
+"""Incremental refresh: only new or changed files are read again, and nothing else changes."""
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+
+import duckdb
+
+from pipelines.ingest.cache import fingerprint
+from pipelines.ingest.config import CONFIG_DIR
+from pipelines.ingest.limits import Limits
+from pipelines.ingest.run import ingest
+from pipelines.settings import Paths
+from tests import corpus
+
+
+def _register(path, province_title, amount, when):
+    rows = [[f"UBND {province_title}"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2019"],
+            ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Kinh phí NSĐP (triệu đồng)"],
+            [1, "Hỗ trợ máy móc thiết bị chế biến gạo", "KCĐP", "Cơ sở Tân Hưng 001", amount],
+            [2, "Tham gia hội chợ", "KCĐP", "Cơ sở Phú Lộc 002", 10]]
+    corpus.write_xlsx(path, rows)
+    os.utime(path, (when, when))
+    return path
+
+
+def _inbox(root):
+    raw = root / "raw"
+    _register(raw / "projects" / "hau-giang" / "2019.xlsx", "TỈNH HẬU GIANG", 250, 1_580_000_000)
+    _register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 300, 1_580_000_000)
+    corpus.write_csv(raw / "projects" / "bac-ninh" / "2019.csv", [
+        ["Tỉnh", "Năm", "Cấp", "Tên đề án", "Kinh phí KCĐP (đồng)"],
+        ["Bắc Ninh", "2019", "KCĐP", "Hỗ trợ thiết kế bao bì", "150.000.000"]])
+    return raw
+
+
+def _correct(raw):
+    """Hậu Giang sends its 2019 register again, corrected."""
+    return _register(raw / "projects" / "hau-giang" / "2019-da-sua.xlsx", "TỈNH HẬU GIANG", 25, 1_590_000_000)
+
+
+def _raw_tables(paths):
+    con = duckdb.connect(str(paths.build_db), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * EXCLUDE (ingested_at) FROM {t} ORDER BY ALL" if t == "audit.ingest_files"
+                               else f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                for t in ("raw.projects", "audit.ingest_files", "audit.rejected_rows")}
+    finally:
+        con.close()
+
+
+def test_a_corrected_file_is_the_only_file_read_again(tmp_path):
+    raw = _inbox(tmp_path)
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    first = ingest(paths)
+    assert (first.files_read, first.files_cached) == (3, 0)
+    again = ingest(paths)
+    assert (again.files_read, again.files_cached) == (0, 3)
+    _correct(raw)
+    incremental = ingest(paths)
+    assert (incremental.files_read, incremental.files_cached) == (1, 3)
+    from_cache = _raw_tables(paths)
+    ingest(paths, use_cache=False)
+    assert _raw_tables(paths) == from_cache  # what the cache gives is what reading gives
+    budgets = {(r[0], r[1]) for r in duckdb.connect(str(paths.build_db), read_only=True).execute(
+        "SELECT source_file, local_budget_vnd FROM raw.projects WHERE province_code = '93'").fetchall()}
+    assert budgets == {("projects/hau-giang/2019-da-sua.xlsx", 25_000_000),
+                       ("projects/hau-giang/2019-da-sua.xlsx", 10_000_000)}
+
+
+def test_a_changed_file_under_the_same_name_is_read_again(tmp_path):
+    raw = _inbox(tmp_path)
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    ingest(paths)
+    _register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 301, 1_590_000_000)
+    summary = ingest(paths)
+    assert (summary.files_read, summary.files_cached) == (1, 2)
+
+
+def test_the_cache_key_follows_code_configuration_and_limits(tmp_path):
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    base = fingerprint(config, Limits())
+    assert fingerprint(config, Limits()) == base
+    assert fingerprint(config, replace(Limits(), max_sheet_cells=10)) != base
+    vocabulary = config / "vocabulary.yaml"
+    vocabulary.write_text(vocabulary.read_text(encoding="utf-8") + "\n# a new synonym\n", encoding="utf-8")
+    assert fingerprint(config, Limits()) != base
+
+
+def test_incremental_and_full_refresh_publish_the_same_marts(tmp_path):
+    raw = _inbox(tmp_path)
+
+    def refresh(site):
+        env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / site / "marts"),
+               "KC_WORK_DIR": str(tmp_path / site / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+        result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return tmp_path / site / "marts" / "warehouse.duckdb"
+
+    refresh("incremental")
+    _correct(raw)
+    incremental = refresh("incremental")
+    full = refresh("full")
+
+    def marts(db):
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                               "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+            return {n: con.execute(f"SELECT * FROM marts.{n} ORDER BY ALL").fetchall() for n in names}
+        finally:
+            con.close()
+
+    got, expected = marts(incremental), marts(full)
+    assert len(got) >= 14 and got == expected
+    assert [r for r in got["projects"] if r[3] == "93"]  # the corrected province is there
