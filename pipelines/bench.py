@@ -186,18 +186,24 @@ def naive(raw: Path, root: Path) -> float:
 # --- incremental ------------------------------------------------------------------------------
 
 def corrected_register(raw: Path, target_raw: Path, n: int) -> Path:
-    """One province's 2024 register sent again, corrected: one project's local budget changed."""
+    """One province's 2024 register sent again, corrected: the first project row's longest text (its
+    name or its beneficiaries) re-typed. A text correction keeps the amounts adding up to the reported
+    totals, which dbt tests (an amount changed alone fails them, as it should)."""
     import openpyxl
 
     source = sorted((raw / "projects").glob("*/2024/danh-muc-de-an-2024.xlsx"))[0]
     workbook = openpyxl.load_workbook(source)
     sheet = workbook.worksheets[0]
+    done = False
     for row in sheet.iter_rows():
-        numbers = [c for c in row if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)
-                   and c.value > 10]
-        if len(numbers) >= 2:  # the first project row: its first amount, a little higher
-            numbers[0].value = numbers[0].value + n
+        if row[0].value == 1:  # the first project row (STT 1): its longest text is the project's name
+            texts = [c for c in row if isinstance(c.value, str)]
+            name = max(texts, key=lambda c: len(c.value))
+            name.value = f"{name.value} (đính chính lần {n})"
+            done = True
             break
+    if not done:
+        raise SystemExit(f"no project row found in {source}")
     target = target_raw / source.relative_to(raw).with_name(f"danh-muc-de-an-2024-da-sua-{n}.xlsx")
     workbook.save(target)
     when = time.time()
