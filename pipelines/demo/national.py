@@ -57,6 +57,30 @@ def _title(full_name: str) -> str:
     return full_name[0].lower() + full_name[1:]
 
 
+def _short(full_name: str) -> str:
+    """'Tỉnh Hà Giang' → 'Hà Giang', 'Thành phố Hải Phòng' → 'Hải Phòng'."""
+    return full_name.split(" ", 1)[1] if full_name.startswith("Tỉnh ") else full_name.replace("Thành phố ", "")
+
+
+def _finish(planner: Planner, plan: ProvincePlan, prefix: str) -> None:
+    """Amounts, outputs, statuses and codes of a province's projects."""
+    planner.fill_amounts(plan.projects)
+    planner.fill_outputs(plan.projects)
+    planner.statuses(plan.projects)
+    planner.codes(plan, prefix)
+
+
+def _recorder():
+    """(the files written, with their received times; the callback that stamps and records one)."""
+    written: list[tuple[str, float]] = []
+
+    def done(path: Path, when: datetime) -> None:
+        _stamp(path, when)
+        written.append((str(path), when.timestamp()))
+
+    return written, done
+
+
 def _project_count(rng: random.Random) -> int:
     return rng.randint(24, 44)
 
@@ -153,18 +177,11 @@ def _old_province(task: tuple) -> list[tuple[str, float]]:
     rng = random.Random(f"{seed}-{code}")
     planner = Planner(rng.randrange(2**32), _districts())
     name = _title(full_name)
-    short = full_name.split(" ", 1)[1] if full_name.startswith("Tỉnh ") else full_name.replace("Thành phố ", "")
+    short = _short(full_name)
     plan = ProvincePlan(slug(short), name, code)
     _projects(planner, plan, YEARS, code)
-    planner.fill_amounts(plan.projects)
-    planner.fill_outputs(plan.projects)
-    planner.statuses(plan.projects)
-    planner.codes(plan, f"P{code}")
-    written: list[tuple[str, float]] = []
-
-    def done(path: Path, when: datetime) -> None:
-        _stamp(path, when)
-        written.append((str(path), when.timestamp()))
+    _finish(planner, plan, f"P{code}")
+    written, done = _recorder()
 
     _write_registers(raw_dir, plan, rng, index, [short, name, short.upper()], done)
     srng = random.Random(f"{seed}-{code}-surveys")
@@ -192,7 +209,7 @@ def _new_unit(task: tuple) -> list[tuple[str, float]]:
     rng = random.Random(f"{seed}-2025-{code}")
     planner = Planner(rng.randrange(2**32), _districts())
     name = _title(full_name)
-    short = full_name.split(" ", 1)[1] if full_name.startswith("Tỉnh ") else full_name.replace("Thành phố ", "")
+    short = _short(full_name)
     plan = ProvincePlan(slug(short), name, None)
     for i in range(rng.randint(30, 60)):
         level = "national" if i < 3 else "local"
@@ -200,15 +217,8 @@ def _new_unit(task: tuple) -> list[tuple[str, float]]:
         facilities = [] if content in ("information", "program_management") else \
             [planner.facility(_facility_type(rng)) for _ in range(_beneficiary_count(rng) if content in PRODUCTION else 1)]
         plan.projects.append(planner.project(2025, level, content, facilities, rng.choice(old_codes), f"{CENTRE} {name}"))
-    planner.fill_amounts(plan.projects)
-    planner.fill_outputs(plan.projects)
-    planner.statuses(plan.projects)
-    planner.codes(plan, f"N{code}")
-    written: list[tuple[str, float]] = []
-
-    def done(path: Path, when: datetime) -> None:
-        _stamp(path, when)
-        written.append((str(path), when.timestamp()))
+    _finish(planner, plan, f"N{code}")
+    written, done = _recorder()
 
     path = raw_dir / "projects" / "2025" / plan.key / "danh-muc-de-an-khuyen-cong-2025.xlsx"
     layouts.sectioned_xlsx(path, plan.projects, province_title=name, year=2025, labels=LABELS, rng=rng,
