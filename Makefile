@@ -12,7 +12,7 @@ export UV_PYTHON := $(shell command -v $(PYTHON))
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup run refresh demo test bench dagster clean
+.PHONY: setup run refresh demo test bench report docs dagster clean
 
 setup: $(VENV)/.synced dbt_project/target/manifest.json
 
@@ -50,6 +50,17 @@ test: setup
 # (medians of 3 runs each, same run); writes data/bench/results.json. About 15 minutes on 2 cores.
 bench: setup
 	$(VENV)/bin/python -m pipelines.bench
+
+# The ministry review notebook, run headless on the published warehouse (after make run / a refresh):
+# data/marts/reports/ministry_review.html, charts embedded. `make report REPORT_LANG=en`: English labels
+# (ministry_review_en.html).
+REPORT_LANG ?= vi
+report: setup
+	$(VENV)/bin/python -m pipelines.report --lang $(REPORT_LANG)
+
+# The dbt documentation site (descriptions with units and Vietnamese terms, lineage): data/marts/docs/index.html
+docs: setup
+	$(VENV)/bin/python -m pipelines.docs
 
 dagster: setup
 	DAGSTER_HOME=$(CURDIR)/.dagster $(VENV)/bin/dagster dev -m pipelines.definitions

@@ -89,3 +89,14 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
     marts = publish(paths)
     context.log.info(f"published {len(marts)} marts to {paths.marts_dir}")
     return MaterializeResult(metadata={"marts": ", ".join(marts), "path": str(paths.published_db)})
+
+
+@asset(deps=[AssetKey(["published", "warehouse"])], group_name="reports", key=AssetKey(["reports", "ministry_review"]))
+def ministry_review_report(context: AssetExecutionContext, warehouse: WarehouseResource):
+    """The ministry review (notebooks/ministry_review.ipynb) run on the published warehouse: one
+    self-contained HTML report in Vietnamese, charts embedded, in <marts>/reports/."""
+    from .report import write_report
+
+    target = write_report(warehouse.paths())
+    context.log.info(f"wrote {target}")
+    return MaterializeResult(metadata={"path": str(target), "size_kib": target.stat().st_size // 1024})

@@ -2,15 +2,15 @@
 
 from dagster import Definitions, in_process_executor
 
-from .assets import ingest_raw_files, published_warehouse, warehouse_dbt_models
-from .automation import nightly_refresh, raw_inbox_sensor, refresh_job
+from .assets import ingest_raw_files, ministry_review_report, published_warehouse, warehouse_dbt_models
+from .automation import nightly_job, nightly_refresh, raw_inbox_sensor, refresh_job
 from .resources import RefreshLock, WarehouseResource, dbt_resource
 
 warehouse = WarehouseResource()
 
 defs = Definitions(
-    assets=[ingest_raw_files, warehouse_dbt_models, published_warehouse],
-    jobs=[refresh_job],
+    assets=[ingest_raw_files, warehouse_dbt_models, published_warehouse, ministry_review_report],
+    jobs=[refresh_job, nightly_job],
     schedules=[nightly_refresh],
     sensors=[raw_inbox_sensor],
     resources={"warehouse": warehouse, "refresh_lock": RefreshLock(warehouse=warehouse), "dbt": dbt_resource()},

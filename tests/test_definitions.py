@@ -20,8 +20,13 @@ def test_definitions_load_as_one_lineage_graph():
 
 
 def test_job_schedule_and_sensor():
-    assert defs.resolve_job_def("refresh") is not None
+    report = AssetKey(["reports", "ministry_review"])
+    refresh = defs.resolve_job_def("refresh")
+    assert report not in refresh.asset_layer.executable_asset_keys  # kc refresh stays quick
+    assert report in defs.resolve_job_def("nightly").asset_layer.executable_asset_keys
+    assert AssetKey(["published", "warehouse"]) in defs.resolve_asset_graph().get(report).parent_keys
     schedule = defs.resolve_schedule_def("nightly_refresh")
+    assert schedule.job_name == "nightly"
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Asia/Ho_Chi_Minh"
     assert defs.resolve_sensor_def("raw_inbox_sensor") is not None

@@ -221,3 +221,66 @@ def _census_rows(raw):
                 rows += [{"Họ tên chủ cơ sở": r[at]} for r in sheet.rows[sheet.rows.index(header) + 1:]
                          if len(r) > at and isinstance(r[at], str) and len(r[at].split()) >= 3]
     return rows
+
+
+def test_ministry_review_report_runs_on_the_demo_warehouse(warehouse):
+    """make report: every section of the notebook produces its output, no cell fails, charts embedded."""
+    from pipelines.report import run_notebook, write_report
+    from pipelines.settings import Paths
+
+    root = warehouse[0]
+    notebook = run_notebook(root / "marts" / "warehouse.duckdb")
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
+    # a chart in every section but the reconciliation (a table); the ranking has four panels in one
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 7
+    assert any("text/html" in o.get("data", {}) and "<table" in o["data"]["text/html"] for o in outputs)
+    texts = " ".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    for heading in ("1. Kinh phí khuyến công toàn quốc", "2. Xếp hạng", "3. Cơ cấu nội dung", "4. Phân bố",
+                    "5. Mức độ đầy đủ", "6. Bản đồ", "7. Đối chiếu", "8. Hồ sơ tỉnh Sóc Trăng",
+                    "Các phần đã lập: 8."):
+        assert heading in texts, heading
+    report = write_report(Paths(root / "raw", root / "marts", root / "work"))
+    html = report.read_text(encoding="utf-8")
+    assert report.name == "ministry_review.html" and html.count("data:image/png;base64") >= 7
+    assert "Sóc Trăng" in html and "223 đề án" in html  # published figure st-01, Vietnamese formatting
+
+
+def test_every_mart_column_is_documented_with_its_vietnamese_term_and_unit(warehouse):
+    """make docs publishes these descriptions: none may be missing (marts.md is the contract)."""
+    import json
+    import re
+
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    models = {n["name"]: n for n in manifest["nodes"].values()
+              if n["resource_type"] == "model" and n["config"].get("schema") == "marts"}
+    columns = q(warehouse[0] / "marts" / "warehouse.duckdb",
+                "select table_name, column_name from information_schema.columns where table_schema = 'marts'")
+    assert len(columns) > 250
+    problems = []
+    for table, column in columns:
+        model = models[table]
+        text = model["columns"].get(column, {}).get("description", "")
+        if not model["description"] or not text or not re.search(r"[^\x00-\x7f]", text):
+            problems.append(f"{table}.{column}: {text!r}")
+        elif column.endswith("_vnd") and "đồng" not in text:
+            problems.append(f"{table}.{column}: no unit (đồng) in {text!r}")
+        elif column.endswith("_pct") and not ("%" in text or "percent" in text.lower()):
+            problems.append(f"{table}.{column}: no unit (%) in {text!r}")
+    assert not problems, problems
+
+
+def test_make_docs_writes_the_dbt_site_from_a_copy_of_the_published_warehouse(warehouse, monkeypatch):
+    from pipelines.docs import build_docs
+
+    root = warehouse[0]
+    monkeypatch.setenv("KC_MARTS_DIR", str(root / "marts"))
+    before = (root / "marts" / "warehouse.duckdb").read_bytes()
+    page = build_docs()
+    assert page == root / "marts" / "docs" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    # the manifest is embedded with \\u escapes: "hệ số huy động vốn đối ứng" (leverage_ratio)
+    assert "model.khuyencong.funding_by_province_year" in html and "h\\u1ec7 s\\u1ed1 huy" in html
+    assert (root / "marts" / "warehouse.duckdb").read_bytes() == before  # documented from a copy
