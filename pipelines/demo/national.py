@@ -152,12 +152,7 @@ def _census(builder: surveys.CensusBuilder, plan: ProvincePlan, code: str, size:
     supplement that re-surveys some (with or without their code) and adds new ones."""
     helped = surveys.supported(plan)
     size = max(size, len(helped) + 200)
-    facilities = [builder.facility(code, b.name, b.type, b.product, district) for b, district in helped]
-    while len(facilities) < size - 4:
-        facilities.append(builder.facility(code))
-    for original in rng.sample(facilities[len(helped):], 4):
-        facilities.append(builder.twin(original, code))
-    rng.shuffle(facilities)
+    facilities = surveys.first_wave(builder, helped, code, size, rng)
     first = [{"f": f, "name": f.name, "code": f.code} for f in facilities]
     n_new, n_again = size // 12, size // 10
     second = [{"f": f, "name": f.name, "code": f.code if rng.random() < 0.7 else None}

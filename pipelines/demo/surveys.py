@@ -145,6 +145,19 @@ def retyped(name: str, rng: random.Random) -> str:
 
 # --- census -----------------------------------------------------------------------------------
 
+def first_wave(builder: CensusBuilder, helped: list[tuple[Beneficiary, str]], code: str, total: int,
+               rng: random.Random) -> list[Facility]:
+    """A province's first census wave: every facility its projects supported, others up to `total`,
+    and four namesakes of other facilities in other communes (which must stay apart), shuffled."""
+    facilities = [builder.facility(code, b.name, b.type, b.product, district) for b, district in helped]
+    while len(facilities) < total - 4:
+        facilities.append(builder.facility(code))
+    for original in rng.sample(facilities[len(helped):], 4):
+        facilities.append(builder.twin(original, code))
+    rng.shuffle(facilities)
+    return facilities
+
+
 def census_waves(builder: CensusBuilder, plan: ProvincePlan, code: str, rng: random.Random) -> dict[int, list[dict]]:
     """Survey waves of one old province: {year: rows}; each row is a Facility and how it is written."""
     helped = supported(plan)
@@ -154,12 +167,7 @@ def census_waves(builder: CensusBuilder, plan: ProvincePlan, code: str, rng: ran
     else:
         total_2018 = len(helped) + rng.randint(200, 320)
         waves_years = (2020,) if code not in ("19", "40") else (2019, 2022)
-    facilities = [builder.facility(code, b.name, b.type, b.product, district) for b, district in helped]
-    while len(facilities) < total_2018 - 4:
-        facilities.append(builder.facility(code))
-    for original in rng.sample(facilities[len(helped):], 4):
-        facilities.append(builder.twin(original, code))
-    rng.shuffle(facilities)
+    facilities = first_wave(builder, helped, code, total_2018, rng)
     first = [{"f": f, "name": f.name, "code": f.code} for f in facilities]
     if len(waves_years) == 1:
         return {waves_years[0]: first}
