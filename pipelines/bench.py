@@ -18,6 +18,7 @@ Each time is the median of `--runs` runs (at least 3). Results go to data/bench/
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -79,9 +80,20 @@ def _kc(*args: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], env=env, capture_output=True, text=True)
 
 
+def _generator_fingerprint() -> str:
+    """The demo generator's source: a change to it is a different inbox, generated again."""
+    digest = hashlib.sha256()
+    for path in sorted((PROJECT_ROOT / "pipelines" / "demo").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def inbox(runs_dir: Path) -> Path:
-    """The national inbox, generated once (its generator and seed are its name)."""
-    raw = BENCH_DIR / f"raw-national-{SEED}"
+    """The national inbox, generated once (the seed and the generator's fingerprint are its name)."""
+    raw = BENCH_DIR / f"raw-national-{SEED}-{_generator_fingerprint()}"
+    for stale in BENCH_DIR.glob(f"raw-national-{SEED}*"):
+        if stale != raw:
+            shutil.rmtree(stale, ignore_errors=True)
     if not (raw / ".complete").exists():
         shutil.rmtree(raw, ignore_errors=True)
         print("generating the national inbox (once; reused by later runs) …", flush=True)

@@ -82,7 +82,7 @@ def _recorder():
 
 
 def _project_count(rng: random.Random) -> int:
-    return rng.randint(24, 44)
+    return rng.randint(27, 47)
 
 
 def _beneficiary_count(rng: random.Random) -> int:
