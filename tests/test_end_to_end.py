@@ -285,3 +285,26 @@ def test_make_docs_writes_the_dbt_site_from_a_copy_of_the_published_warehouse(wa
     # the manifest is embedded with \\u escapes: "hệ số huy động vốn đối ứng" (leverage_ratio)
     assert "model.khuyencong.funding_by_province_year" in html and "h\\u1ec7 s\\u1ed1 huy" in html
     assert (root / "marts" / "warehouse.duckdb").read_bytes() == before  # documented from a copy
+
+
+def test_dbt_unit_tests_pass(warehouse, tmp_path):
+    """The refresh leaves dbt's unit tests out (they test the SQL, not the data); they run here, on a
+    copy of the demo warehouse (a unit test reads its inputs' column types from the database)."""
+    import json
+    import os
+    import shutil
+
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse[0] / "marts" / "warehouse.duckdb", copy)
+    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    result = subprocess.run(
+        [dbt, "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
+        cwd=DBT_PROJECT_DIR, env={**os.environ, "KC_BUILD_DB": str(copy)}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
+    declared = {uid for uid in manifest["unit_tests"]}
+    ran = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    assert declared and {r["unique_id"] for r in ran} == declared
+    assert all(r["status"] == "pass" for r in ran)
