@@ -287,24 +287,62 @@ def test_make_docs_writes_the_dbt_site_from_a_copy_of_the_published_warehouse(wa
     assert (root / "marts" / "warehouse.duckdb").read_bytes() == before  # documented from a copy
 
 
-def test_dbt_unit_tests_pass(warehouse, tmp_path):
-    """The refresh leaves dbt's unit tests out (they test the SQL, not the data); they run here, on a
-    copy of the demo warehouse (a unit test reads its inputs' column types from the database)."""
-    import json
+
+def _dbt_on_a_copy(warehouse, tmp_path, *args):
+    """Run dbt (`args`) on a copy of the published demo warehouse; (result, copy, target directory)."""
     import os
     import shutil
 
     from pipelines.settings import DBT_PROJECT_DIR
 
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(warehouse[0] / "marts" / "warehouse.duckdb", copy)
+    if not copy.exists():
+        shutil.copyfile(warehouse[0] / "marts" / "warehouse.duckdb", copy)
     dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
-    result = subprocess.run(
-        [dbt, "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
-        cwd=DBT_PROJECT_DIR, env={**os.environ, "KC_BUILD_DB": str(copy)}, capture_output=True, text=True)
+    result = subprocess.run([dbt, *args, "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
+                            cwd=DBT_PROJECT_DIR, env={**os.environ, "KC_BUILD_DB": str(copy)},
+                            capture_output=True, text=True)
+    return result, copy, tmp_path / "target"
+
+
+def test_dbt_unit_tests_pass(warehouse, tmp_path):
+    """The refresh leaves dbt's unit tests out (they test the SQL, not the data); they run here, on a
+    copy of the demo warehouse (a unit test reads its inputs' column types from the database)."""
+    import json
+
+    result, _, target = _dbt_on_a_copy(warehouse, tmp_path, "test", "--select", "test_type:unit")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
-    declared = {uid for uid in manifest["unit_tests"]}
-    ran = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    declared = set(json.loads((target / "manifest.json").read_text(encoding="utf-8"))["unit_tests"])
+    ran = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     assert declared and {r["unique_id"] for r in ran} == declared
     assert all(r["status"] == "pass" for r in ran)
+
+
+def test_mart_contracts_declare_every_column_and_refuse_a_null_key(warehouse, tmp_path):
+    """Every mart is built under an enforced contract: the published columns are exactly the declared
+    names and types, and a not-null rule broken upstream fails the mart's build (no test needed)."""
+    import json
+
+    result, copy, target = _dbt_on_a_copy(warehouse, tmp_path, "parse")
+    assert result.returncode == 0, result.stdout[-3000:]
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    marts = {n["name"]: n for n in manifest["nodes"].values()
+             if n["resource_type"] == "model" and n["config"]["schema"] == "marts"}
+    published = {}
+    for table, column, data_type, nullable in q(copy, "SELECT table_name, column_name, data_type, is_nullable "
+                                                "FROM information_schema.columns WHERE table_schema = 'marts' "
+                                                "ORDER BY table_name, ordinal_position"):
+        published.setdefault(table, []).append((column, data_type.lower(), nullable == "YES"))
+    assert set(marts) == set(published)
+    for name, node in marts.items():
+        assert node["config"]["contract"]["enforced"], name
+        declared = [(c["name"], c["data_type"], not any(k["type"] == "not_null" for k in c["constraints"]))
+                    for c in node["columns"].values()]
+        assert declared == published[name], name
+    # a project whose year was lost upstream: the marts.projects build stops on the constraint
+    con = duckdb.connect(str(copy))
+    con.execute("UPDATE raw.projects SET year = NULL WHERE rowid = 0")
+    con.close()
+    result, _, _ = _dbt_on_a_copy(warehouse, tmp_path, "run", "--select", "stg_projects+")
+    assert result.returncode != 0
+    assert "NOT NULL constraint failed" in result.stdout and "model projects" in result.stdout

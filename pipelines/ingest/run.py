@@ -203,6 +203,9 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
                       if o.found.dataset == dataset and o.parsed and o.status == "loaded"]
             empty = schema.append(pa.field("source_file", pa.string())).append(pa.field("source_sha256", pa.string()))
             records = pa.concat_tables(pieces, promote_options="permissive") if pieces else empty.empty_table()
+            # one chunk per file is slow for DuckDB to scan (1,000 small chunks: 0.5 s for 30,000 projects);
+            # one chunk is 2.5 s → 1.8 s for the national inbox, combining included
+            records = records.combine_chunks()
             con.register("records_arrow", records)
             select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
             con.execute(f"CREATE TABLE raw.{dataset} AS SELECT {select} FROM records_arrow")
