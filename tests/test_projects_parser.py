@@ -143,3 +143,22 @@ def test_missing_level_and_year_are_rejected_with_reasons(tmp_path, parse):
     assert not result.records
     reason = result.rejected[0].reason
     assert "no year" in reason and "programme level unknown" in reason
+
+
+def test_the_walkers_quick_column_number_test_never_misses_a_column_number_row():
+    """The walker tries `could_be_column_numbers` on every row before the full `header_tail_kind`: it
+    may say yes wrongly (the full test decides) but must never say no to a row of column numbers."""
+    from pipelines.ingest.table import could_be_column_numbers, header_tail_kind
+
+    rows = [
+        [1.0, 2.0, 3.0, 4.0], ["(1)", "(2)", " (3) ", "(4)"], ["A", "B", "1", "2", "3"], [None, "1", "", "2", "3"],
+        ["(a)", "(b)", "(c)"], [1, 2, 3], [True, 2, 3], [1.5, 2, 3], [1, 2], ["1", "2", "x y"],
+        ["triệu đồng", "người", "đề án"], ["m", "t", "kg"], [3.0, 2.0, 1.0], [100.0, 101.0, 102.0],
+        [1, "Cơ sở Mây tre Hòa Bình", 12, 350.5], [None, None, None], [" ", "1", "2", "3"],
+        [float("nan"), 1, 2, 3], ["( 1 )", "(2 )", "(  3)"], [1, 1, 1],
+    ]
+    for row in rows:
+        if header_tail_kind(row) == "numbers":
+            assert could_be_column_numbers(row), row
+    assert not could_be_column_numbers(rows[14])  # a data row stops the quick test
+    assert header_tail_kind(rows[0]) == "numbers" and header_tail_kind(rows[10]) == "units"

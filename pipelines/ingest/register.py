@@ -20,7 +20,7 @@ from .dates import NotADate, Period, to_period
 from .numbers import NotANumber, NumberStyleUnknown, decide_style, to_count, to_decimal, to_vnd
 from .provinces import Province, ProvinceResolver
 from .readers import Sheet
-from .table import Table, find_table, header_tail_kind, title_year, years_in
+from .table import Table, could_be_column_numbers, find_table, header_tail_kind, title_year, years_in
 from .text import clean, fold
 
 _SECTION_MARK = re.compile(r"^([ivx]+|[a-h]|\d{1,2})\s*[\.\)/:-]\s*\S|^(phan|muc|phu luc)\s")
@@ -217,6 +217,9 @@ class RegisterParser:
         self.provinces = provinces
         subtotal = "|".join(re.escape(h) for h in config.subtotal_heads)
         self._subtotal = re.compile(rf"^({subtotal}){_SUBTOTAL_TAIL}") if subtotal else None
+        # "starts with one of the signature heads", as one pattern (tried on every row's label)
+        heads = "|".join(re.escape(h) for h in config.signature_heads)
+        self._signature = re.compile(rf"^(?:{heads})") if heads else None
 
     # --- the dataset's part ------------------------------------------------------------------
     def record(self, cells: dict, ctx: RowContext) -> tuple[dict, list[str]]:
@@ -262,11 +265,11 @@ class RegisterParser:
             cells = {f: (row[c] if c < len(row) else None) for f, c in cols.items()}
             label = self._label(row, cols)
             folded_label = fold(label)
-            if folded_label and (any(folded_label.startswith(h) for h in cfg.signature_heads)
+            if folded_label and ((self._signature and self._signature.match(folded_label))
                                  or _SIGNING_DATE.search(folded_label)):
                 break  # the signature block: "Người lập biểu", "GIÁM ĐỐC", "…, ngày 15 tháng 01 năm 2024"
-            if header_tail_kind(row) == "numbers":  # column numbers repeated on a later page
-                continue
+            if could_be_column_numbers(row) and header_tail_kind(row) == "numbers":
+                continue  # column numbers repeated on a later page
             if folded_label and ((self._subtotal and self._subtotal.match(folded_label))
                                  or _PLACE_SUBTOTAL.match(folded_label)):
                 continue  # "Cộng I", "Tổng cộng", "Cộng huyện Mỹ Xuyên"

@@ -186,6 +186,27 @@ def header_tail_kind(row: list) -> str | None:
     return "numbers" if numbered == sorted(set(numbered)) else None
 
 
+def could_be_column_numbers(row: list) -> bool:
+    """False when `header_tail_kind` cannot say 'numbers': some cell is not a column number. The same
+    test, stopping at the first cell that fails (a data row fails at its first name), which the
+    walker runs on every row before the full test."""
+    count = 0
+    for v in row:
+        if v is None:
+            continue
+        if isinstance(v, float) and v.is_integer():
+            text = str(int(v))
+        else:
+            text = str(v).strip()
+            if text == "":
+                continue
+            text = text.lower()
+        if not _COLUMN_NUMBER.match(text):
+            return False
+        count += 1
+    return count >= 3
+
+
 def years_in(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text or "")]
 
