@@ -10,7 +10,7 @@ Everything is measured in the same run, on the same machine, on the same nationa
                   concatenated per dataset and written to DuckDB, no cleaning at all;
 - incremental_s   `kc refresh` after one province sends a corrected project register;
 - stack_floor_s   `kc refresh` of an empty inbox: what every refresh pays whatever it reads (Python
-                  and Dagster start-up, dbt start-up and its 200-odd nodes, publication);
+                  and Dagster start-up, dbt start-up and its 160-odd nodes, publication);
 - peak_rss_mib    the highest resident memory of a full refresh's whole process tree;
 - query_p50_ms    the median of ten typical analyst queries on the published warehouse.
 
