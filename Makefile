@@ -66,4 +66,4 @@ dagster: setup
 	DAGSTER_HOME=$(CURDIR)/.dagster $(VENV)/bin/dagster dev -m pipelines.definitions
 
 clean:
-	rm -rf $(VENV) $(TOOLS) dbt_project/target data/work .dagster
+	rm -rf $(VENV) $(TOOLS) dbt_project/target data/work data/bench .dagster
