@@ -1,6 +1,9 @@
 """The refresh on the demo inbox, through Dagster, checked against published-figures.md."""
 
 import hashlib
+import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -8,6 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
+from pipelines.settings import DBT_PROJECT_DIR
 
 
 def _inbox_fingerprint(raw):
@@ -248,7 +252,6 @@ def test_ministry_review_report_runs_on_the_demo_warehouse(warehouse):
 
 def test_every_mart_column_is_documented_with_its_vietnamese_term_and_unit(warehouse):
     """make docs publishes these descriptions: none may be missing (marts.md is the contract)."""
-    import json
     import re
 
     from pipelines.settings import DBT_PROJECT_DIR
@@ -289,12 +292,8 @@ def test_make_docs_writes_the_dbt_site_from_a_copy_of_the_published_warehouse(wa
 
 
 def _dbt_on_a_copy(warehouse, tmp_path, *args):
-    """Run dbt (`args`) on a copy of the published demo warehouse; (result, copy, target directory)."""
-    import os
-    import shutil
-
-    from pipelines.settings import DBT_PROJECT_DIR
-
+    """Run dbt (`args`) on a copy of the published demo warehouse; (result, copy, target directory).
+    The copy is made once per test directory, so a test can change it between two dbt commands."""
     copy = tmp_path / "warehouse.duckdb"
     if not copy.exists():
         shutil.copyfile(warehouse[0] / "marts" / "warehouse.duckdb", copy)
@@ -308,8 +307,6 @@ def _dbt_on_a_copy(warehouse, tmp_path, *args):
 def test_dbt_unit_tests_pass(warehouse, tmp_path):
     """The refresh leaves dbt's unit tests out (they test the SQL, not the data); they run here, on a
     copy of the demo warehouse (a unit test reads its inputs' column types from the database)."""
-    import json
-
     result, _, target = _dbt_on_a_copy(warehouse, tmp_path, "test", "--select", "test_type:unit")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     declared = set(json.loads((target / "manifest.json").read_text(encoding="utf-8"))["unit_tests"])
@@ -321,8 +318,6 @@ def test_dbt_unit_tests_pass(warehouse, tmp_path):
 def test_mart_contracts_declare_every_column_and_refuse_a_null_key(warehouse, tmp_path):
     """Every mart is built under an enforced contract: the published columns are exactly the declared
     names and types, and a not-null rule broken upstream fails the mart's build (no test needed)."""
-    import json
-
     result, copy, target = _dbt_on_a_copy(warehouse, tmp_path, "parse")
     assert result.returncode == 0, result.stdout[-3000:]
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))

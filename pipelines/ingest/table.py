@@ -168,16 +168,26 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
     return Table(sheet, columns, texts, units, data_start, rows, title_lines, sheet_unit)
 
 
+def _column_number_text(value) -> str | None:
+    """A cell as it is compared with a column number ('3' for 3.0, '(a)' for ' (A) '); None when blank."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text.lower() if text else None
+
+
 def header_tail_kind(row: list) -> str | None:
     """'numbers' for a row of column numbers ((1) (2) … or 1 2 3 …), 'units' for a row of units, else None."""
-    values = [v for v in row if v is not None and str(v).strip() != ""]
+    values = [v for v in row if _column_number_text(v) is not None]
     if len(values) < 3:
         return None
     if all(parse_unit(v) or fold(v) in {"nguoi", "de an", "lao dong", "hoc vien", "nam", "luot"} for v in values):
         return "units"
     numbers = []
     for v in values:
-        text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip().lower()
+        text = _column_number_text(v)
         if not _COLUMN_NUMBER.match(text):
             return None
         digits = re.sub(r"\D", "", text)
@@ -187,20 +197,14 @@ def header_tail_kind(row: list) -> str | None:
 
 
 def could_be_column_numbers(row: list) -> bool:
-    """False when `header_tail_kind` cannot say 'numbers': some cell is not a column number. The same
-    test, stopping at the first cell that fails (a data row fails at its first name), which the
-    walker runs on every row before the full test."""
+    """False when `header_tail_kind` cannot say 'numbers': some cell is not a column number. The walker
+    runs this on every row before the full test: it stops at the first cell that fails (a data row
+    fails at its first name) and never reads units."""
     count = 0
-    for v in row:
-        if v is None:
+    for value in row:
+        text = _column_number_text(value)
+        if text is None:
             continue
-        if isinstance(v, float) and v.is_integer():
-            text = str(int(v))
-        else:
-            text = str(v).strip()
-            if text == "":
-                continue
-            text = text.lower()
         if not _COLUMN_NUMBER.match(text):
             return False
         count += 1
