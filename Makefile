@@ -62,8 +62,11 @@ report: setup
 docs: setup
 	$(VENV)/bin/python -m pipelines.docs
 
+# The Dagster UI and daemon for development (lineage, runs, schedule, sensor): http://$(HOST):$(PORT)
+HOST ?= 127.0.0.1
+PORT ?= 3000
 dagster: setup
-	DAGSTER_HOME=$(CURDIR)/.dagster $(VENV)/bin/dagster dev -m pipelines.definitions
+	DAGSTER_HOME=$(CURDIR)/.dagster $(VENV)/bin/dagster dev -m pipelines.definitions -h $(HOST) -p $(PORT)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt_project/target data/work data/bench .dagster

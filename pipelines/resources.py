@@ -6,7 +6,6 @@ import fcntl
 import os
 import shutil
 import signal
-import sys
 from contextlib import contextmanager
 from functools import cached_property
 from importlib.metadata import version as package_version
@@ -17,13 +16,13 @@ from packaging.version import Version
 from dagster import ConfigurableResource, Failure, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 
+from .dbt_env import dbt_executable, ensure_manifest
 from .settings import DBT_PROJECT_DIR, Paths, current_paths
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():
-    # `make` parses the project at install; this covers a checkout where nobody has yet.
-    dbt_project.preparer.prepare(dbt_project)
+# Not dbt_project.prepare_if_dev(): it runs the `dbt` found on PATH, which `dagster dev` started from a
+# fresh clone does not have (.venv/bin is not on PATH), and then the code location fails to load.
+ensure_manifest()
 
 
 class WarehouseResource(ConfigurableResource):
@@ -146,7 +145,5 @@ class KcDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt of this environment, found beside the running interpreter (no PATH needed).
-    executable = Path(sys.executable).with_name("dbt")
     return KcDbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                            dbt_executable=str(executable) if executable.exists() else "dbt")
+                            dbt_executable=str(dbt_executable()))
