@@ -22,6 +22,7 @@ INGEST_TABLES = {
     ("raw", "ref_province_mapping"): "Old province → 2025 unit (vietnamadminunits).",
     ("audit", "ingest_files"): "One row per file in the raw root: status and reason.",
     ("audit", "rejected_rows"): "Rows not loaded, with reason and original cells.",
+    ("audit", "row_warnings"): "Rows loaded with a warning (a rule broken where the value is still usable).",
 }
 
 

@@ -107,13 +107,14 @@ def _print_summary(db: Path, duration: float, run_id: str) -> None:
         accepted, rejected = con.execute(
             "SELECT coalesce(sum(rows_accepted), 0), coalesce(sum(rows_rejected), 0) FROM audit.ingest_files"
         ).fetchone()
+        warned = con.execute("SELECT count(*) FROM audit.row_warnings").fetchone()[0]
         marts = [r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema='marts' ORDER BY 1").fetchall()]
     finally:
         con.close()
     print(f"refresh finished in {duration:.1f} s (run {run_id})")
     print("files:  " + ", ".join(f"{files.get(s, 0)} {s}" for s in ("loaded", "duplicate", "superseded", "rejected")))
-    print(f"rows:   {accepted} accepted, {rejected} rejected")
+    print(f"rows:   {accepted} accepted, {rejected} rejected, {warned} loaded with a warning")
     print(f"marts:  {len(marts)} published to {db.parent}: {', '.join(marts)}")
 
 
@@ -172,6 +173,9 @@ def cmd_status(args) -> int:
         print("files not loaded, and why:")
         con.sql("SELECT path, status, reason FROM audit.ingest_files WHERE status <> 'loaded' ORDER BY path").show(
             max_width=max(120, _terminal_width()))
+        print("rows loaded with a warning, per province and year (audit.row_warnings):")
+        con.sql("SELECT coalesce(province_code, province_code_2025) AS province, year, rule, count(*) AS rows "
+                "FROM audit.row_warnings GROUP BY ALL ORDER BY ALL").show(max_rows=50)
         print("rejected rows, and why:")
         con.sql("SELECT path, sheet, row_number, reason FROM audit.rejected_rows ORDER BY path, sheet, row_number").show(
             max_width=max(120, _terminal_width()), max_rows=50)

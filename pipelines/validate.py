@@ -113,6 +113,11 @@ def report(outcome: FileOutcome, how: str, names: dict[str, str], out=None) -> b
         p(f"  rows:      {accepted} accepted, {len(rejected)} rejected")
     for row in rejected:
         p(f"    sheet '{row.sheet}' row {row.row_number}: {row.reason}")
+    warnings = parsed.warnings if parsed and outcome.status == "loaded" else []
+    if warnings:
+        p(f"  warnings:  {len(warnings)} row(s) loaded with a warning")
+    for w in warnings:
+        p(f"    sheet '{w.sheet}' row {w.row_number}: {w.message}")
     ok = outcome.status == "loaded" and not rejected
     if outcome.status != "loaded":
         p(f"  REJECTED:  {outcome.reason}")

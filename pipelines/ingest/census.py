@@ -30,7 +30,7 @@ class CensusParser(RegisterParser):
         if not rec["facility_name"]:
             reasons.append("no facility name" + (f" (code {rec['facility_code']})" if rec["facility_code"] else ""))
         rec["facility_name_key"] = name_key(rec["facility_name"])
-        rec["facility_type"], rec["facility_type_raw"] = self.coded("facility_type", cells)
+        rec["facility_type"], rec["facility_type_raw"] = self.coded("facility_type", cells, ctx)
         rec["industry"] = clean(cells.get("industry"))
         rec["commune"] = clean(cells.get("commune"))
         rec["commune_key"] = place_key(rec["commune"])

@@ -119,6 +119,10 @@ def to_decimal(value: object, style: str | None) -> Decimal | None:
         own = style
     if own is not None and style is not None and own != style:
         raise NumberStyleUnknown(f"'{value}' is written in a different number style from the rest of its column")
+    if own is not None and not _well_grouped(text, own):
+        # "1.234.5" or "12,34,567": a thousands mark must be followed by exactly three digits. Read
+        # by dropping the marks, "1.234.5" would become 12,345: a number nobody wrote.
+        raise NotANumber(f"'{value}' is not a well-formed number (thousands must be grouped by three)")
     if own == VI:
         text = text.replace(".", "").replace(",", ".")
     elif own == EN:
@@ -127,6 +131,18 @@ def to_decimal(value: object, style: str | None) -> Decimal | None:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex above admits only digits and marks
         raise NotANumber(f"'{value}' is not a number") from exc
+
+
+def _well_grouped(text: str, style: str) -> bool:
+    """Thousands groups of three digits after the first group, one decimal mark at most."""
+    group, decimal = (".", ",") if style == VI else (",", ".")
+    if text.count(decimal) > 1:
+        return False
+    whole = text.lstrip("+-").split(decimal)[0]
+    if group not in whole:
+        return True
+    head, *groups = whole.split(group)
+    return 1 <= len(head) <= 3 and head.isdigit() and all(len(g) == 3 and g.isdigit() for g in groups)
 
 
 def to_vnd(value: object, unit: str | None, style: str | None) -> int | None:

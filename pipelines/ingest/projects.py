@@ -12,6 +12,7 @@ import re
 from .register import RegisterParser, RowContext
 from .text import clean, fold, name_key, place_key
 
+TOTAL_TOLERANCE_VND = 1_000
 _MULTI_NAME = re.compile(r"\s*(?:;|\n|\r)\s*")
 
 
@@ -44,6 +45,8 @@ class ProjectsParser(RegisterParser):
             rec[f"{f}_vnd"] = self.money(f, cells, ctx, reasons)
         if not reasons and all(rec[f"{f}_vnd"] is None for f in cfg.money_fields):
             reasons.append("no amount in any money column")
+        if not reasons:
+            self._check_total(rec, ctx, reasons)
         for f in ("jobs_created", "trainees"):
             rec[f] = self.count(f, cells, ctx, reasons)
         rec["year"] = year = self.year("year", cells, ctx, reasons)
@@ -63,9 +66,8 @@ class ProjectsParser(RegisterParser):
         names = [n for n in (clean(x) for x in _MULTI_NAME.split(str(beneficiary))) if n] if beneficiary else []
         rec["beneficiary_name"] = "; ".join(names) or None
         rec["beneficiary_keys"] = "; ".join(name_key(n) for n in names) or None
-        type_raw = clean(cells.get("beneficiary_type"))
+        column_type, type_raw = self.coded("beneficiary_type", cells, ctx)
         rec["beneficiary_type_raw"] = type_raw
-        column_type = (cfg.code_for("beneficiary_type", type_raw, within=True) or "other") if type_raw else None
         if len(names) > 1:
             # One "Loại hình" cell cannot describe several facilities: each name's legal form decides.
             types = [self._type_from_name(n) or column_type or "other" for n in names]
@@ -73,11 +75,27 @@ class ProjectsParser(RegisterParser):
             types = [column_type or self._type_from_name(n) for n in names]
         rec["beneficiary_type"] = types[0] if types else None
         rec["beneficiary_types"] = "; ".join(t or "other" for t in types) or None
-        status_raw = clean(cells.get("status"))
-        rec["status_raw"] = status_raw
-        rec["status"] = (cfg.code_for("status", status_raw, within=True) or "unknown") if status_raw else "unknown"
+        status, rec["status_raw"] = self.coded("status", cells, ctx, unknown="unknown")
+        rec["status"] = status or "unknown"
         rec["support_content_raw"] = clean(cells.get("support_content"))
         return rec, reasons
+
+    def _check_total(self, rec: dict, ctx: RowContext, reasons: list[str]) -> None:
+        """Where the row gives a total, central + local + contribution must equal it (within 1,000 đồng,
+        the precision of a "triệu đồng, 3 decimals" cell). Which figure is wrong cannot be known, so the
+        row is rejected: loading it would publish a state support the province may not have meant."""
+        total = rec.get("total_cost_vnd")
+        fields = ("central_budget", "local_budget", "beneficiary_contribution")
+        parts = [rec.get(f"{f}_vnd") for f in fields]
+        if total is None or all(p is None for p in parts):
+            return
+        summed = sum(p or 0 for p in parts)
+        # A register without one of the part columns says nothing of that part: its total may hold it.
+        # Then only parts that exceed the total are certainly wrong.
+        every_part = all(f in ctx.table.columns for f in fields)
+        if (abs(total - summed) if every_part else summed - total) > TOTAL_TOLERANCE_VND:
+            reasons.append(f"the total ({total:,} đồng) differs from central + local + contribution "
+                           f"({summed:,} đồng) by {total - summed:,} đồng: correct the total or its parts")
 
     def _type_from_name(self, name: str) -> str | None:
         """The legal form that opens a name ("Công ty TNHH…", "HTX…", "Hộ kinh doanh…")."""

@@ -37,6 +37,24 @@ PHONE_SHAPE = re.compile(r"(?<![\dA-Za-z])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?![\dA
 NATIONAL_ID_SHAPE = re.compile(r"(?<![\dA-Za-z])(?<!\d[.,])(?:\d{12}|\d{9})(?![\dA-Za-z])(?![.,]\d)")
 MASK = "***"
 
+# Plausibility bounds of typed columns: beyond them a value is a typing slip (a phone number in the
+# employees column, an amount typed in đồng under a "triệu đồng" header), not data. The warehouse's
+# counts are INTEGER and money BIGINT; these bounds sit far inside both.
+MAX_COUNT = 1_000_000  # people, projects, facilities
+MAX_VND = 10**15  # one million tỷ đồng, far beyond the whole programme's budget
+
+
+@dataclass
+class RowWarning:
+    """A rule a loaded row broke where its value is still usable (the row is loaded; see README)."""
+    sheet: str
+    row_number: int
+    rule: str
+    message: str
+    year: int | None = None
+    province_code: str | None = None
+    province_code_2025: str | None = None
+
 
 @dataclass
 class RejectedRow:
@@ -66,6 +84,7 @@ class ParsedFile:
     rejected: list[RejectedRow] = field(default_factory=list)
     sheets: list[SheetResult] = field(default_factory=list)
     rows_read: int = 0
+    warnings: list[RowWarning] = field(default_factory=list)
 
     @property
     def tables(self) -> list[SheetResult]:
@@ -153,6 +172,7 @@ class RowContext:
     styles: dict[str, str | None]
     sheet_style: str | None
     section: dict = field(default_factory=dict)  # program_level / year / district set by section rows
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (rule, message) of the current row
 
     def style(self, name: str) -> str | None:
         return self.styles.get(name) or self.sheet_style
@@ -285,14 +305,19 @@ class RegisterParser:
                                                    "should count, or delete it)", raw_cells(row, table, cfg.personal_fields,
                                                    table.data_start + offset)))
                 continue
+            ctx.warnings = []
             record, reasons = self.record(cells, ctx)
             if reasons:
-                result.rejected.append(RejectedRow(sheet.name, row_number, "; ".join(reasons),
+                # a reason may quote a cell: phone- or ID-shaped digits in it are masked like the cells
+                result.rejected.append(RejectedRow(sheet.name, row_number, mask_text("; ".join(reasons)),
                                                    raw_cells(row, table, cfg.personal_fields, table.data_start + offset),
                                                    record.get("year")))
                 continue
             record.update(source_sheet=sheet.name, source_row=row_number)
             result.records.append(record)
+            for rule, message in ctx.warnings:
+                result.warnings.append(RowWarning(sheet.name, row_number, rule, mask_text(message), record.get("year"),
+                                                  record.get("province_code"), record.get("province_code_2025")))
 
     def _label(self, row: list, cols: dict[str, int]) -> str | None:
         """The row's first text that is not a row number or a bare numeral ("1", "I", "A.")."""
@@ -346,12 +371,33 @@ class RegisterParser:
             return None
 
     def money(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
-        """A money cell in whole đồng, using the unit of its header, unit row or ĐVT line."""
+        """A money cell in whole đồng, using the unit of its header, unit row or ĐVT line; never negative."""
         unit = ctx.table.units.get(name) or ctx.table.sheet_unit
-        return self._number(lambda v, style: to_vnd(v, unit, style), name, cells, ctx, reasons)
+        value = self._number(lambda v, style: to_vnd(v, unit, style), name, cells, ctx, reasons)
+        return self._within(value, MAX_VND, "an amount", name, cells, ctx, reasons)
 
     def count(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
-        return self._number(to_count, name, cells, ctx, reasons)
+        """A count of people or projects: a whole number, never negative, at most MAX_COUNT."""
+        value = self._number(to_count, name, cells, ctx, reasons)
+        return self._within(value, MAX_COUNT, "a count", name, cells, ctx, reasons)
+
+    @staticmethod
+    def _within(value, bound: int, what: str, name: str, cells: dict, ctx: RowContext, reasons: list[str]):
+        if value is None:
+            return None
+        header = ctx.table.header_text[name]
+        if value < 0:
+            reasons.append(f"{header}: '{cells.get(name)}' is negative: {what} cannot be below zero")
+            return None
+        if value > bound:
+            reasons.append(f"{header}: '{cells.get(name)}' is too large to be {what} (more than {bound:,}): "
+                           "check the number and its unit")
+            return None
+        return value
+
+    def warn(self, ctx: RowContext, rule: str, message: str) -> None:
+        """Record that the current row broke `rule` but is loaded (its value is still usable)."""
+        ctx.warnings.append((rule, message))
 
     def quantity(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> float | None:
         """A physical quantity (tonnes, products): exact text → float, never negative."""
@@ -417,12 +463,16 @@ class RegisterParser:
             return None, None
         return self.provinces.place_in_old(found, location), source
 
-    def coded(self, name: str, cells: dict) -> tuple[str | None, str | None]:
-        """(code, text as written) for a coded column; unknown text gives code 'other'."""
+    def coded(self, name: str, cells: dict, ctx: RowContext, unknown: str = "other") -> tuple[str | None, str | None]:
+        """(code, text as written) for a coded column; unknown text gives `unknown`, with a warning."""
         raw = clean(cells.get(name))
         if not raw:
             return None, None
-        return self.config.code_for(name, raw, within=True) or "other", raw
+        code = self.config.code_for(name, raw, within=True)
+        if code is None:
+            self.warn(ctx, "unknown_code", f"{ctx.table.header_text[name]}: '{raw}' is not a known value: "
+                                           f"loaded as '{unknown}'")
+        return code or unknown, raw
 
     @staticmethod
     def text_code(value) -> str | None:

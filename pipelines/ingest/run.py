@@ -193,6 +193,14 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
         for o in outcomes if o.parsed for r in o.parsed.rejected
     ], columns=["path", "dataset", "sheet", "row_number", "year", "reason", "raw"])
 
+    warnings = pd.DataFrame([
+        {"path": o.found.relative, "dataset": o.found.dataset, "sheet": w.sheet, "row_number": w.row_number,
+         "province_code": w.province_code, "province_code_2025": w.province_code_2025, "year": w.year,
+         "rule": w.rule, "message": w.message}
+        for o in outcomes if o.parsed and o.status == "loaded" for w in getattr(o.parsed, "warnings", [])
+    ], columns=["path", "dataset", "sheet", "row_number", "province_code", "province_code_2025", "year", "rule",
+                "message"])
+
     con = duckdb.connect(str(db_path))
     try:
         con.execute("CREATE SCHEMA raw; CREATE SCHEMA audit;")
@@ -226,6 +234,12 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
         con.register("rejected_df", rejected)
         con.execute("INSERT INTO audit.rejected_rows SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
                     "CAST(year AS INTEGER), reason, CAST(raw AS JSON) FROM rejected_df")
+        con.execute("CREATE TABLE audit.row_warnings (path VARCHAR NOT NULL, dataset VARCHAR, sheet VARCHAR, "
+                    "row_number INTEGER, province_code VARCHAR, province_code_2025 VARCHAR, year INTEGER, "
+                    "rule VARCHAR NOT NULL, message VARCHAR NOT NULL)")
+        con.register("warnings_df", warnings)
+        con.execute("INSERT INTO audit.row_warnings SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
+                    "province_code, province_code_2025, CAST(year AS INTEGER), rule, message FROM warnings_df")
         for name, frame in (
             ("ref_provinces_pre2025", reference.provinces_pre2025()),
             ("ref_provinces_2025", reference.provinces_2025()),
