@@ -29,7 +29,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 # settings, every refresh starts from this parse (dbt partial parsing) instead of parsing again.
 # It runs from dbt_project/, as dagster-dbt runs dbt: the parse records file paths relative to it.
 dbt_project/target/manifest.json: $(VENV)/.synced $(DBT_SOURCES)
-	cd dbt_project && KC_BUILD_DB=$(CURDIR)/data/work/build/current/warehouse.duckdb \
+	cd dbt_project && KC_BUILD_DB=$(CURDIR)/data/work/build/warehouse.duckdb \
 	  $(CURDIR)/$(VENV)/bin/dbt parse --profiles-dir . --quiet
 	@touch $@
 

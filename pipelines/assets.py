@@ -2,12 +2,13 @@
 
 
 import json
-import os
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
+from . import dbt_build
+from .engine import ALL, BuildState, needs_publication
 from .ingest.run import ingest
 from .publish import publish
 from .resources import RefreshLock, WarehouseResource, dbt_project
@@ -30,18 +31,21 @@ INGEST_TABLES = {
     specs=[AssetSpec(AssetKey(list(key)), description=doc, group_name="ingestion") for key, doc in INGEST_TABLES.items()],
     name="ingest_raw_files",
 )
-def ingest_raw_files(context: AssetExecutionContext, warehouse: WarehouseResource, refresh_lock: RefreshLock):
-    """Read every submission under the raw root into a fresh build database."""
-    paths = warehouse.paths()
+def ingest_raw_files(context: AssetExecutionContext, refresh_lock: RefreshLock):
+    """Bring the build database's raw and audit tables up to date with the raw root: only the rows of
+    files that changed are replaced (a full build when the code or the configuration changed)."""
+    paths = refresh_lock.area.paths
     summary = ingest(paths)
     context.log.info(f"files: {dict(summary.files)}; rows accepted {summary.rows_accepted}, "
                      f"rejected {summary.rows_rejected}; files read {summary.files_read}, "
-                     f"from the cache {summary.files_cached}")
+                     f"from the cache {summary.files_cached}; "
+                     + ("full build" if summary.full else f"{summary.files_changed} file(s) changed"))
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
         for schema, table in INGEST_TABLES:
             rows = con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0]
-            yield MaterializeResult(asset_key=AssetKey([schema, table]), metadata={"rows": rows})
+            changed = ALL in summary.pending or f"{schema}.{table}" in summary.pending
+            yield MaterializeResult(asset_key=AssetKey([schema, table]), metadata={"rows": rows, "changed": changed})
     finally:
         con.close()
 
@@ -64,19 +68,87 @@ translator = KcTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_che
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, project=dbt_project)
-def warehouse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
-                         refresh_lock: RefreshLock):
-    """dbt build (models, seeds and data tests) on the build database; a failing test stops publication.
+def warehouse_dbt_models(context: AssetExecutionContext, refresh_lock: RefreshLock):
+    """dbt build (models, seeds and data tests) of what depends on the sources ingestion changed; all of
+    it after a full ingestion. A failing test stops publication, and the next refresh builds again.
 
-    dbt's unit tests check the SQL, not the data: they run in `make test`
-    (tests/test_end_to_end.py), not in every refresh, where they cost about 1.5 s (issue 5)."""
-    os.environ["KC_BUILD_DB"] = str(warehouse.paths().dbt_build_db)  # read by dbt_project/profiles.yml
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    Models that did not need rebuilding are reported as unchanged, so that publication (which depends on
+    every mart) runs. dbt's unit tests check the SQL, not the data: they run in `make test`
+    (tests/test_end_to_end.py), not in every refresh."""
+    area = refresh_lock.area
+    state = BuildState.load(area.paths)
+    if not state.pending and state.built == state.ingested and not needs_publication(area.paths, state):
+        context.log.info("nothing changed since the last publication: no model rebuilt")
+        return
+    to_build = _downstream(state.pending)
+    # first the models that need no rebuild (none of them lies downstream of one that does), then dbt's:
+    # Dagster wants a multi-asset's results in the order of the lineage
+    for key in DBT_KEYS_IN_LINEAGE_ORDER:
+        if key in context.selected_asset_keys and key not in to_build:
+            yield MaterializeResult(asset_key=key, metadata={"rebuilt": False})
+    if state.pending:
+        args = ["build", "--exclude-resource-type", "unit_test"]
+        if ALL not in state.pending:
+            args += ["--select", " ".join(f"source:{source}+" for source in state.pending)]
+        yield from dbt_build.build(area.paths, area.run_id, args, _manifest(), translator, dbt_project,
+                                   set(context.selected_asset_check_keys))
+    state.pending, state.built = [], state.ingested
+    state.save(area.paths)
+
+
+def _manifest() -> dict:
+    return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
+_BUILT = ("model", "seed", "snapshot")
+
+
+def _lineage_order() -> list[AssetKey]:
+    """The dbt assets, each after everything it depends on."""
+    manifest = _manifest()
+    parents = {uid: [p for p in manifest["parent_map"].get(uid, []) if p in manifest["nodes"]]
+               for uid, node in manifest["nodes"].items() if node["resource_type"] in _BUILT}
+    order, done = [], set()
+
+    def visit(uid):
+        if uid in done:
+            return
+        done.add(uid)
+        for parent in parents.get(uid, []):
+            visit(parent)
+        if uid in parents:
+            order.append(translator.get_asset_key(manifest["nodes"][uid]))
+
+    for uid in sorted(parents):
+        visit(uid)
+    return order
+
+
+DBT_KEYS_IN_LINEAGE_ORDER = _lineage_order()
+
+
+def _downstream(sources: list[str]) -> set[AssetKey]:
+    """The asset keys of the dbt nodes that `dbt build --select source:<s>+` builds (all for ALL)."""
+    manifest = _manifest()
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    if ALL in sources:
+        start = [uid for uid, n in nodes.items() if n["resource_type"] in _BUILT]
+    else:
+        start = [uid for uid, n in manifest["sources"].items() if f"{n['source_name']}.{n['name']}" in sources]
+    seen, todo = set(), list(start)
+    while todo:
+        uid = todo.pop()
+        if uid in seen:
+            continue
+        seen.add(uid)
+        todo += manifest["child_map"].get(uid, [])
+    return {translator.get_asset_key(nodes[uid]) for uid in seen
+            if uid in manifest["nodes"] and nodes[uid]["resource_type"] in _BUILT}
 
 
 def _mart_keys() -> list[AssetKey]:
     """Every model of schema `marts` in the dbt manifest: publication waits for all of them."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = _manifest()
     return sorted(
         AssetKey(["marts", node["name"]]) for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
@@ -87,12 +159,16 @@ MART_KEYS = _mart_keys()
 
 
 @asset(deps=MART_KEYS, group_name="publication", key=AssetKey(["published", "warehouse"]))
-def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource, refresh_lock: RefreshLock):
-    """warehouse.duckdb and one Parquet file per mart, replaced atomically in the marts directory."""
-    paths = warehouse.paths()
-    marts = publish(paths)
-    context.log.info(f"published {len(marts)} marts to {paths.marts_dir}")
-    return MaterializeResult(metadata={"marts": ", ".join(marts), "path": str(paths.published_db)})
+def published_warehouse(context: AssetExecutionContext, refresh_lock: RefreshLock):
+    """warehouse.duckdb (schemas marts and audit) and one Parquet file per mart, verified, then replaced
+    in the marts directory."""
+    area = refresh_lock.area
+    marts = publish(area.paths, area.run_id)
+    state = BuildState.load(area.paths)
+    state.published, state.published_run, state.published_to = state.built, area.run_id, str(area.paths.marts_dir)
+    state.save(area.paths)
+    context.log.info(f"published {len(marts)} marts to {area.paths.marts_dir}")
+    return MaterializeResult(metadata={"marts": ", ".join(marts), "path": str(area.paths.published_db)})
 
 
 @asset(deps=[AssetKey(["published", "warehouse"])], group_name="reports", key=AssetKey(["reports", "ministry_review"]))

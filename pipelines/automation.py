@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 from dagster import (
     AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, ScheduleDefinition, SensorEvaluationContext,
     SkipReason, define_asset_job, in_process_executor, sensor,
 )
 
-from .ingest.discover import sha256_of
+from .ingest.discover import is_submission, sha256_of
 from .settings import current_paths
 
 REPORTS = AssetSelection.groups("reports")
@@ -32,28 +34,45 @@ nightly_refresh = ScheduleDefinition(
 )
 
 
+def _submissions(raw_dir: Path):
+    """The files a refresh would consider (ingest.discover.is_submission): Excel's `~$…` files, dotfiles
+    and hidden folders never trigger a run."""
+    for path in sorted(raw_dir.rglob("*")):
+        relative = path.relative_to(raw_dir)
+        if not is_submission(relative):
+            continue
+        if path.is_file():
+            yield path, relative.as_posix()
+
+
 @sensor(job=refresh_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED)
 def raw_inbox_sensor(context: SensorEvaluationContext):
-    """Asks for a refresh for each new or changed file (run key: path + sha256, one run per version).
+    """Asks for one refresh per tick that found new, changed or removed files, covering all of them (the
+    refresh reads only what changed); the run key names the inbox's new state, so a state is run once.
 
-    The cursor remembers size and modification time per file, so unchanged files are not hashed again.
-    """
+    The cursor remembers size, modification time and sha256 per file, so unchanged files are not hashed
+    again."""
     raw_dir = current_paths().raw_dir
     seen = json.loads(context.cursor) if context.cursor else {}
-    current, requests = {}, []
-    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
-        relative = path.relative_to(raw_dir).as_posix()
-        st = path.stat()
-        stamp = [st.st_size, st.st_mtime_ns]
-        previous = seen.get(relative)
-        if previous and previous[:2] == stamp:
-            current[relative] = previous
-            continue
-        digest = sha256_of(path)
+    current, changed = {}, []
+    for path, relative in _submissions(raw_dir):
+        try:
+            st = path.stat()
+            stamp = [st.st_size, st.st_mtime_ns]
+            previous = seen.get(relative)
+            if previous and previous[:2] == stamp:
+                current[relative] = previous
+                continue
+            digest = sha256_of(path)
+        except OSError:
+            continue  # gone or unreadable between listing and hashing: the refresh records it
         current[relative] = stamp + [digest]
         if not previous or previous[2] != digest:
-            requests.append(RunRequest(run_key=f"{relative}@{digest}", tags={"kc/trigger_file": relative}))
+            changed.append(f"{relative}@{digest}")
+    removed = sorted(set(seen) - set(current))
     context.update_cursor(json.dumps(current))
-    if not requests:
-        return SkipReason("no new or changed file in the raw root")
-    return requests
+    if not changed and not removed:
+        return SkipReason("no new, changed or removed file in the raw root")
+    state = hashlib.sha256("\n".join(f"{k}@{v[2]}" for k, v in sorted(current.items())).encode()).hexdigest()
+    return RunRequest(run_key=f"inbox@{state[:16]}",
+                      tags={"kc/changed_files": str(len(changed)), "kc/removed_files": str(len(removed))})

@@ -15,9 +15,10 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from .settings import PROJECT_ROOT, current_paths
+from .settings import PROJECT_ROOT, Paths, current_paths
 
 DAGSTER_YAML = """# Written by kc: one refresh at a time, the others wait in the queue.
 concurrency:
@@ -28,16 +29,18 @@ telemetry:
 """
 
 
-def _set_paths(args) -> None:
-    for flag, var in (("raw_dir", "KC_RAW_DIR"), ("marts_dir", "KC_MARTS_DIR"), ("work_dir", "KC_WORK_DIR")):
-        value = getattr(args, flag, None)
-        if value:
-            os.environ[var] = str(Path(value).expanduser().resolve())
+def _paths(args) -> Paths:
+    """The folders of this command: its flags, else KC_RAW_DIR / KC_MARTS_DIR / KC_WORK_DIR, else data/.
+    Passed on as values (to the Dagster run as resource configuration), never written to the environment."""
+    default = current_paths()
+    given = {flag: Path(value).expanduser().resolve() for flag in ("raw_dir", "marts_dir", "work_dir")
+             if (value := getattr(args, flag, None))}
+    return replace(default, **given)
 
 
 def _dagster_home() -> Path:
     """A persistent Dagster instance, so that runs started by kc are recorded and visible in the UI."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -46,7 +49,7 @@ def _dagster_home() -> Path:
 
 
 def cmd_demo(args) -> int:
-    raw_dir = current_paths().raw_dir
+    raw_dir = args.paths.raw_dir
     if args.if_empty and raw_dir.exists() and any(p.is_file() and not p.name.startswith(".") for p in raw_dir.rglob("*")):
         print(f"{raw_dir} already holds submissions: demo not written")
         return 0
@@ -64,19 +67,41 @@ def cmd_demo(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    _dagster_home()
+    from .engine import nothing_changed
+    from .ingest.config import CONFIG_DIR
+    from .ingest.limits import load_limits
+
+    paths = args.paths
+    started = time.monotonic()
+    holder = _refresh_running(paths)
+    if holder:
+        print(f"refresh refused: another refresh is running ({holder}); try again when it has finished",
+              file=sys.stderr)
+        print(f"the last good warehouse is still published at {paths.published_db}", file=sys.stderr)
+        return 1
+    if not args.full:
+        # Checked before Dagster and dbt are even imported: files (stat only), code and configuration exactly
+        # as at the last publication to this marts folder.
+        unchanged = nothing_changed(paths, CONFIG_DIR, load_limits(CONFIG_DIR))
+        if unchanged is not None:
+            print(f"nothing changed since run {unchanged.published_run} published {len(unchanged.files)} files' "
+                  f"marts to {paths.marts_dir}: nothing rebuilt ({time.monotonic() - started:.1f} s)")
+            return 0
+    else:
+        paths.build_state.unlink(missing_ok=True)  # forget the build: everything is read and built again
+    home = _dagster_home()
     from dagster import DagsterInstance
 
     from .definitions import defs
 
-    paths = current_paths()
-    started = time.monotonic()
-    with DagsterInstance.get() as instance:
+    with DagsterInstance.from_config(str(home)) as instance:
         # Dagster logs every step event at DEBUG; the summary below is what a user needs unless --verbose.
         level = "INFO" if args.verbose else "WARNING"
+        folders = {"raw_dir": str(paths.raw_dir), "marts_dir": str(paths.marts_dir), "work_dir": str(paths.work_dir)}
         result = defs.resolve_job_def("refresh").execute_in_process(
             instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": level}}},
+                        "resources": {"warehouse": {"config": folders}, "refresh_lock": {"config": folders}}},
         )
     duration = time.monotonic() - started
     if not result.success:
@@ -85,6 +110,23 @@ def cmd_refresh(args) -> int:
         return 1
     _print_summary(paths.published_db, duration, result.run_id)
     return 0
+
+
+def _refresh_running(paths) -> str | None:
+    """Who holds the refresh lock, if anyone (checked at once, without waiting for Dagster to start; the
+    run itself takes the lock for good, so two refreshes that pass this check together still cannot
+    both run)."""
+    import fcntl
+
+    if not paths.lock_file.exists():
+        return None
+    with paths.lock_file.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip() or "another process"
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
 
 
 def _failure_message(result) -> str:
@@ -118,10 +160,10 @@ def _print_summary(db: Path, duration: float, run_id: str) -> None:
     print(f"marts:  {len(marts)} published to {db.parent}: {', '.join(marts)}")
 
 
-def _open_published():
+def _open_published(paths: Paths):
     import duckdb
 
-    db = current_paths().published_db
+    db = paths.published_db
     if not db.exists():
         print(f"no published warehouse at {db}: run `kc refresh` first", file=sys.stderr)
         raise SystemExit(1)
@@ -131,7 +173,7 @@ def _open_published():
 def cmd_sql(args) -> int:
     import duckdb
 
-    con = _open_published()
+    con = _open_published(args.paths)
     try:
         relation = con.sql(args.query)
         if relation is None:
@@ -153,10 +195,10 @@ def _terminal_width() -> int:
 
 
 def cmd_status(args) -> int:
-    _dagster_home()
+    home = _dagster_home()
     from dagster import DagsterInstance, RunsFilter
 
-    with DagsterInstance.get() as instance:
+    with DagsterInstance.from_config(str(home)) as instance:
         records = instance.get_run_records(RunsFilter(job_name="refresh"), limit=1)
     if records:
         run = records[0]
@@ -165,9 +207,9 @@ def cmd_status(args) -> int:
         print(f"last refresh: {run.dagster_run.status.value} (run {run.dagster_run.run_id[:8]}{took})")
     else:
         print("last refresh: none recorded in this Dagster instance")
-    con = _open_published()
+    con = _open_published(args.paths)
     try:
-        print(f"published warehouse: {current_paths().published_db}")
+        print(f"published warehouse: {args.paths.published_db}")
         con.sql("SELECT status, count(*) AS files, sum(rows_accepted) AS rows_accepted, sum(rows_rejected) "
                 "AS rows_rejected, max(ingested_at) AS ingested_at FROM audit.ingest_files GROUP BY 1 ORDER BY 1").show()
         print("files not loaded, and why:")
@@ -206,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(func=cmd_demo)
     refresh = sub.add_parser("refresh", parents=[paths], help="ingest, build, test and publish (through Dagster)")
     refresh.add_argument("--verbose", action="store_true", help="show Dagster and dbt progress")
+    refresh.add_argument("--full", action="store_true", help="rebuild everything from the files (the parse cache "
+                                                             "still answers for files it has read)")
     refresh.set_defaults(func=cmd_refresh)
     sql = sub.add_parser("sql", parents=[paths], help="query the published warehouse read-only")
     sql.add_argument("query")
@@ -221,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     validate.set_defaults(func=cmd_validate)
 
     args = parser.parse_args(argv)
-    _set_paths(args)
+    args.paths = _paths(args)
     return args.func(args)
 
 

@@ -8,6 +8,8 @@ partial parse made by `make setup` is the one every refresh reuses (same path, s
 from __future__ import annotations
 
 import os
+import shutil
+from contextlib import contextmanager
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,7 @@ from .settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # The path dbt is always given (Paths.dbt_build_db under the default work area); see settings.Paths.
-DEFAULT_DBT_BUILD_DB = PROJECT_ROOT / "data" / "work" / "build" / "current" / "warehouse.duckdb"
+DEFAULT_DBT_BUILD_DB = PROJECT_ROOT / "data" / "work" / "build" / "warehouse.duckdb"
 
 
 def dbt_executable() -> Path:
@@ -48,3 +50,31 @@ def ensure_manifest() -> Path:
     if result.returncode != 0 or not MANIFEST.exists():
         raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{result.stdout}{result.stderr}")
     return MANIFEST
+
+
+def dbt_target(paths) -> Path:
+    """dbt's target directory for refreshes of this work area: one per work area, reused (not one new
+    directory per run under dbt_project/target, which grew by about 8.5 MB a refresh). dbt keeps its
+    partial parse there, so from the second refresh on it does not parse the project again; the first
+    starts from the parse `make setup` made, which holds when the work area is the default one."""
+    target = paths.work_dir / "dbt"
+    seed = MANIFEST.with_name("partial_parse.msgpack")
+    if not (target / seed.name).exists() and seed.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(seed, target / seed.name)
+    return target
+
+
+@contextmanager
+def dbt_settings(dbt_build_db: Path):
+    """dbt's environment for one call, set right around it and restored after: the build database
+    (read by profiles.yml)."""
+    saved = os.environ.get("KC_BUILD_DB")
+    os.environ["KC_BUILD_DB"] = str(dbt_build_db)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("KC_BUILD_DB", None)
+        else:
+            os.environ["KC_BUILD_DB"] = saved

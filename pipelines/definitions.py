@@ -4,7 +4,7 @@ from dagster import Definitions, in_process_executor
 
 from .assets import ingest_raw_files, ministry_review_report, published_warehouse, warehouse_dbt_models
 from .automation import nightly_job, nightly_refresh, raw_inbox_sensor, refresh_job
-from .resources import RefreshLock, WarehouseResource, dbt_resource
+from .resources import RefreshLock, WarehouseResource
 
 warehouse = WarehouseResource()
 
@@ -13,6 +13,6 @@ defs = Definitions(
     jobs=[refresh_job, nightly_job],
     schedules=[nightly_refresh],
     sensors=[raw_inbox_sensor],
-    resources={"warehouse": warehouse, "refresh_lock": RefreshLock(warehouse=warehouse), "dbt": dbt_resource()},
+    resources={"warehouse": warehouse, "refresh_lock": RefreshLock()},
     executor=in_process_executor,
 )

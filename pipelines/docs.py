@@ -1,12 +1,14 @@
 """`make docs`: the dbt documentation site (descriptions, column docs, lineage) for analysts.
 
-dbt documents the published warehouse: the catalog (column types, row counts) is read from a private
-copy of it, so an analyst holding the published file open is never in the way. The site is dbt's
+dbt documents the build database, which holds every model (the published warehouse holds only the
+marts and the audit): the catalog (column types, row counts) is read from a private copy of it, taken
+while no refresh can write it, so neither a refresh nor an analyst is ever in the way. The site is dbt's
 single-file static page, written to `<marts>/docs/index.html` under a temporary name and renamed.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -19,12 +21,16 @@ from .settings import DBT_PROJECT_DIR, current_paths
 
 def build_docs() -> Path:
     paths = current_paths()
-    if not paths.published_db.exists():
-        raise SystemExit(f"no published warehouse at {paths.published_db}: run a refresh first (make run)")
+    if not paths.build_db.exists():
+        raise SystemExit(f"no build database at {paths.build_db}: run a refresh first (make run)")
     target = paths.marts_dir / "docs" / "index.html"
     with tempfile.TemporaryDirectory(prefix="kc-docs-") as work:
         copy = Path(work) / "warehouse.duckdb"
-        shutil.copyfile(paths.published_db, copy)
+        # The build database, which holds every model (the published one holds only marts and audit),
+        # copied while no refresh can write it: dbt documents from the copy.
+        with paths.lock_file.open("a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            shutil.copyfile(paths.build_db, copy)
         dbt = Path(sys.executable).with_name("dbt")
         result = subprocess.run(
             [str(dbt if dbt.exists() else "dbt"), "docs", "generate", "--static", "--profiles-dir", ".",

@@ -23,16 +23,20 @@ class Paths:
 
     @property
     def build_db(self) -> Path:
-        """This run's private build database: a fresh directory per run (KC_BUILD_ID is the Dagster run
-        id, set by the refresh lock), so a process left over from a killed run can never write into it."""
-        return self.build_root / os.environ.get("KC_BUILD_ID", "current") / "warehouse.duckdb"
+        """The private build database. It persists between refreshes: a refresh replaces only the rows of
+        the files that changed and dbt rebuilds only what depends on them (pipelines/engine.py). Its path
+        never changes, so dbt's partial parsing survives from one refresh to the next (dbt re-parses the
+        whole project when its connection settings change)."""
+        return self.build_root / "warehouse.duckdb"
 
     @property
     def dbt_build_db(self) -> Path:
-        """The path dbt is given: `build/current` is a link to this run's directory (set under the refresh
-        lock). The path itself never changes, so dbt's partial parsing survives from one refresh to the
-        next (dbt re-parses the whole project when its connection settings change)."""
-        return self.build_root / "current" / "warehouse.duckdb"
+        return self.build_db
+
+    @property
+    def build_state(self) -> Path:
+        """What the build database holds and what was published from it (pipelines/engine.py)."""
+        return self.build_root / "state.json"
 
     @property
     def parse_cache(self) -> Path:

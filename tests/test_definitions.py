@@ -1,7 +1,7 @@
 import json
 import os
 
-from dagster import AssetKey, build_sensor_context
+from dagster import AssetKey, RunRequest, SkipReason, build_sensor_context
 
 from pipelines.automation import raw_inbox_sensor
 from pipelines.definitions import defs
@@ -15,8 +15,11 @@ def test_definitions_load_as_one_lineage_graph():
     # dbt sources are the ingestion assets, not separate source assets
     assert AssetKey(["raw", "projects"]) in graph.get(AssetKey(["staging", "stg_projects"])).parent_keys
     assert AssetKey(["marts", "projects"]) in graph.get(AssetKey(["published", "warehouse"])).parent_keys
-    checks = list(graph.asset_check_keys)
-    assert len(checks) > 50, "dbt tests should be asset checks"
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    # one check per model (all its row rules in one dbt test), named for the model
+    assert ("marts/projects", "projects_rules") in checks and ("staging/stg_projects", "stg_projects_rules") in checks
+    marts = {k for k in keys if k.startswith("marts/")}
+    assert marts <= {asset for asset, _ in checks}, "every mart has its check"
 
 
 def test_job_schedule_and_sensor():
@@ -32,18 +35,31 @@ def test_job_schedule_and_sensor():
     assert defs.resolve_sensor_def("raw_inbox_sensor") is not None
 
 
-def test_sensor_requests_one_run_per_file_version(tmp_path, monkeypatch):
+def test_sensor_requests_one_run_per_tick_for_every_new_file_version(tmp_path, monkeypatch):
     monkeypatch.setenv("KC_RAW_DIR", str(tmp_path))
     (tmp_path / "projects").mkdir()
     f = tmp_path / "projects" / "a.csv"
     f.write_text("x")
+    (tmp_path / "projects" / "b.csv").write_text("b")
     context = build_sensor_context()
     first = raw_inbox_sensor(context)
-    assert [r.run_key for r in first] == [f"projects/a.csv@{json.loads(context.cursor)['projects/a.csv'][2]}"]
+    assert isinstance(first, RunRequest) and first.tags["kc/changed_files"] == "2"  # two files, one run
+    assert set(json.loads(context.cursor)) == {"projects/a.csv", "projects/b.csv"}
     context = build_sensor_context(cursor=context.cursor)
-    assert not isinstance(raw_inbox_sensor(context), list)  # nothing changed: skip
+    assert isinstance(raw_inbox_sensor(context), SkipReason)  # nothing changed: skip
+    (tmp_path / "projects" / "~$a.xlsx").write_text("excel's lock file")  # never a submission
+    (tmp_path / "projects" / ".hidden.csv").write_text("a dotfile")
+    (tmp_path / ".sync").mkdir()
+    (tmp_path / ".sync" / "x.csv").write_text("a hidden folder")
+    context = build_sensor_context(cursor=context.cursor)
+    assert isinstance(raw_inbox_sensor(context), SkipReason)
     f.write_text("y")
     os.utime(f, (1, 1))
     context = build_sensor_context(cursor=context.cursor)
     second = raw_inbox_sensor(context)
-    assert len(second) == 1 and second[0].run_key != first[0].run_key
+    assert isinstance(second, RunRequest) and second.run_key != first.run_key
+    assert second.tags["kc/changed_files"] == "1"
+    f.unlink()
+    context = build_sensor_context(cursor=context.cursor)
+    third = raw_inbox_sensor(context)
+    assert isinstance(third, RunRequest) and third.tags["kc/removed_files"] == "1"

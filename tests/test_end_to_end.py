@@ -276,27 +276,32 @@ def test_every_mart_column_is_documented_with_its_vietnamese_term_and_unit(wareh
     assert not problems, problems
 
 
-def test_make_docs_writes_the_dbt_site_from_a_copy_of_the_published_warehouse(warehouse, monkeypatch):
+def test_make_docs_writes_the_dbt_site_from_a_copy_of_the_build_database(warehouse, monkeypatch):
     from pipelines.docs import build_docs
 
     root = warehouse[0]
     monkeypatch.setenv("KC_MARTS_DIR", str(root / "marts"))
+    monkeypatch.setenv("KC_WORK_DIR", str(root / "work"))
     before = (root / "marts" / "warehouse.duckdb").read_bytes()
+    build = (root / "work" / "build" / "warehouse.duckdb").read_bytes()
     page = build_docs()
     assert page == root / "marts" / "docs" / "index.html"
     html = page.read_text(encoding="utf-8")
     # the manifest is embedded with \\u escapes: "hệ số huy động vốn đối ứng" (leverage_ratio)
     assert "model.khuyencong.funding_by_province_year" in html and "h\\u1ec7 s\\u1ed1 huy" in html
     assert (root / "marts" / "warehouse.duckdb").read_bytes() == before  # documented from a copy
+    assert (root / "work" / "build" / "warehouse.duckdb").read_bytes() == build
+    assert "model.khuyencong.stg_projects" in html
 
 
 
 def _dbt_on_a_copy(warehouse, tmp_path, *args):
-    """Run dbt (`args`) on a copy of the published demo warehouse; (result, copy, target directory).
-    The copy is made once per test directory, so a test can change it between two dbt commands."""
+    """Run dbt (`args`) on a copy of the demo's build database (the published one holds only marts and
+    audit); (result, copy, target directory). The copy is made once per test directory, so a test can
+    change it between two dbt commands."""
     copy = tmp_path / "warehouse.duckdb"
     if not copy.exists():
-        shutil.copyfile(warehouse[0] / "marts" / "warehouse.duckdb", copy)
+        shutil.copyfile(warehouse[0] / "work" / "build" / "warehouse.duckdb", copy)
     dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
     result = subprocess.run([dbt, *args, "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
                             cwd=DBT_PROJECT_DIR, env={**os.environ, "KC_BUILD_DB": str(copy)},

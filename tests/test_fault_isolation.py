@@ -2,6 +2,7 @@
 during ingestion, with its reason, and the rest of the refresh publishes. `kc validate` applies the
 same rules to the same file."""
 
+import json
 import os
 import subprocess
 import sys
@@ -72,3 +73,26 @@ def test_kc_validate_names_the_row_the_refresh_rejects(tmp_path):
     assert "row 5: the total (150,000,000 đồng) differs" in result.stdout
     assert "row 6: Kinh phí NSĐP (triệu đồng): '-250' is negative" in result.stdout
     assert "row 8: Tình trạng: 'Chờ quyết toán' is not a known value" in result.stdout
+
+
+def test_a_failing_warehouse_check_names_the_source_rows_and_publishes_nothing(tmp_path):
+    """A check of the warehouse's own invariants that fails (here a programme level broken inside the
+    private build, as a bug would) stops publication, and the message names the source file and row."""
+    raw = _inbox(tmp_path)
+    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / "marts"),
+           "KC_WORK_DIR": str(tmp_path / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    refresh = [sys.executable, "-m", "pipelines.cli", "refresh"]
+    assert subprocess.run(refresh, env=env, capture_output=True, timeout=600).returncode == 0
+    published = (tmp_path / "marts" / "warehouse.duckdb").read_bytes()
+    build = tmp_path / "work" / "build"
+    con = duckdb.connect(str(build / "warehouse.duckdb"))
+    con.execute("UPDATE raw.projects SET program_level = 'galactic' "
+                "WHERE source_file = 'projects/soc-trang/2019.xlsx' AND source_row = 4")
+    con.close()
+    state = json.loads((build / "state.json").read_text(encoding="utf-8"))
+    state["pending"] = ["raw.projects"]  # as if ingestion had just written it
+    (build / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    result = subprocess.run(refresh, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1
+    assert "accepted_values(program_level) at projects/soc-trang/2019.xlsx row 4" in result.stderr, result.stderr
+    assert (tmp_path / "marts" / "warehouse.duckdb").read_bytes() == published

@@ -62,7 +62,7 @@ def test_a_corrected_file_is_the_only_file_read_again(tmp_path):
     incremental = ingest(paths)
     assert (incremental.files_read, incremental.files_cached) == (1, 3)
     from_cache = _raw_tables(paths)
-    ingest(paths, use_cache=False)
+    ingest(paths, use_cache=False, incremental=False)
     assert _raw_tables(paths) == from_cache  # what the cache gives is what reading gives
     budgets = {(r[0], r[1]) for r in duckdb.connect(str(paths.build_db), read_only=True).execute(
         "SELECT source_file, local_budget_vnd FROM raw.projects WHERE province_code = '93'").fetchall()}

@@ -19,6 +19,13 @@ class FoundFile:
     modified_at: datetime
     sha256: str | None
     problem: str | None = None  # set when the file must be rejected before it is read
+    stamp: tuple = ()  # (size, mtime_ns, inode) of the directory entry: how a refresh sees "unchanged"
+
+
+def is_submission(relative: Path) -> bool:
+    """What Excel leaves while a workbook is open (`~$…`), dotfiles and hidden folders are not
+    submissions: the refresh, the quick "nothing changed" check and the inbox sensor all skip them."""
+    return not (any(part.startswith(".") for part in relative.parts) or relative.name.startswith("~$"))
 
 
 def sha256_of(path: Path) -> str:
@@ -35,8 +42,8 @@ def discover(raw_dir: Path) -> list[FoundFile]:
     found = []
     for path in sorted(p for p in raw_dir.rglob("*") if not p.is_dir() or p.is_symlink()):
         relative = path.relative_to(raw_dir).as_posix()
-        if any(part.startswith(".") for part in Path(relative).parts) or path.name.startswith("~$"):
-            continue  # editor lock files and hidden folders are not submissions
+        if not is_submission(Path(relative)):
+            continue
         parts = Path(relative).parts
         dataset = parts[0] if len(parts) > 1 and parts[0] in DATASETS else None
         problem = None
@@ -48,12 +55,15 @@ def discover(raw_dir: Path) -> list[FoundFile]:
                 problem = "symbolic link to something that is not a file"
         if problem is None and dataset is None:
             problem = f"not inside a dataset folder ({', '.join(d + '/' for d in DATASETS)})"
+        entry = path.lstat()
+        stamp = (entry.st_size, entry.st_mtime_ns, entry.st_ino)
         if problem:
-            st = path.lstat()
-            found.append(FoundFile(path, relative, dataset, st.st_size, _mtime(st.st_mtime), None, problem))
+            found.append(FoundFile(path, relative, dataset, entry.st_size, _mtime(entry.st_mtime), None, problem,
+                                   stamp))
             continue
         st = path.stat()
-        found.append(FoundFile(path, relative, dataset, st.st_size, _mtime(st.st_mtime), sha256_of(path)))
+        found.append(FoundFile(path, relative, dataset, st.st_size, _mtime(st.st_mtime), sha256_of(path),
+                               stamp=stamp))
     return found
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,13 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import reference
+from ..engine import ALL, BuildState, files_digest, project_fingerprint
 from ..settings import Paths
 from .config import CONFIG_DIR
 from .discover import discover
 from .limits import Limits, load_limits
 from .cache import ParseCache
 from .parse import PARSERS, FileOutcome
-from .register import ArrowRecords, arrow_schema
+from .register import ArrowRecords
 from .sandbox import parse_files
 
 LINEAGE_COLUMNS = {"source_file": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "INTEGER",
@@ -43,6 +44,9 @@ class IngestSummary:
     rows_rejected: int
     files_read: int = 0  # parsed in this refresh; the others came from the cache
     files_cached: int = 0
+    files_changed: int = 0  # whose rows in the raw tables were replaced
+    full: bool = True  # a fresh build database (no usable build, or the code or configuration changed)
+    pending: list[str] = field(default_factory=list)  # dbt sources to rebuild from
 
 
 def _keys(o: FileOutcome) -> pa.Table:
@@ -118,8 +122,17 @@ def _read(outcomes: list[FileOutcome], cache: ParseCache | None, config_dir: Pat
 
 
 def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = None,
-           use_cache: bool = True) -> IngestSummary:
+           use_cache: bool = True, incremental: bool = True) -> IngestSummary:
+    """Bring the build database's raw and audit tables up to date with the raw root.
+
+    Every file is accounted for (read, or taken from the parse cache), duplicates and supersession are
+    decided over all of them, and then only the files whose rows changed are written: their rows are
+    deleted by path and inserted again, in one transaction. A full build (a fresh database) happens
+    when there is no usable build yet, or the code, the configuration or the dbt project changed.
+    The dbt sources that changed are recorded as `pending` in the build state for the dbt step."""
     limits = limits or load_limits(config_dir)
+    fingerprint = project_fingerprint(config_dir, limits)
+    state = BuildState.load(paths) if incremental else BuildState()
     found = discover(paths.raw_dir)
     outcomes = [FileOutcome(f) for f in found]
     _mark_duplicates(outcomes)
@@ -131,18 +144,73 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = 
     for o in outcomes:
         if o.parsed and o.status == "loaded":
             o.rows_accepted = len(o.parsed.records)
-    _write(paths.build_db, outcomes)
+    signatures = {o.found.relative: _signature(o) for o in outcomes}
+    now = datetime.now(timezone.utc)
+    full = state.fingerprint != fingerprint or not _usable(paths.build_db)
+    if full:
+        changed = set(signatures)
+        ingested_at = {rel: now for rel in signatures}
+        _write(paths.build_db, outcomes, ingested_at)
+        sources = [ALL]
+    else:
+        before = state.files
+        changed = {rel for rel in signatures.keys() | before.keys()
+                   if signatures.get(rel) != before.get(rel, {}).get("signature")}
+        ingested_at = {rel: (now if rel in changed or "ingested_at" not in before.get(rel, {})
+                             else datetime.fromisoformat(before[rel]["ingested_at"])) for rel in signatures}
+        datasets = {o.found.dataset for o in outcomes if o.found.relative in changed}
+        datasets |= {before[rel].get("dataset") for rel in changed if rel in before}
+        datasets = sorted(d for d in datasets if d in PARSERS)
+        if changed:
+            _replace(paths.build_db, outcomes, changed, datasets, ingested_at)
+        sources = [f"raw.{d}" for d in datasets] + (list(AUDIT_TABLES) if changed else [])
+    pending = sorted(set(state.pending) | set(sources))
+    state.fingerprint = fingerprint
+    state.files = {o.found.relative: {"stamp": list(o.found.stamp), "sha256": o.found.sha256,
+                                      "dataset": o.found.dataset, "signature": signatures[o.found.relative],
+                                      "ingested_at": ingested_at[o.found.relative].isoformat()} for o in outcomes}
+    state.pending = [ALL] if ALL in pending else pending
+    state.ingested = files_digest(fingerprint, signatures)
+    state.save(paths)
     summary = IngestSummary(
         files=Counter(o.status for o in outcomes),
         rows_accepted=sum(o.rows_accepted for o in outcomes),
         rows_rejected=sum(len(o.parsed.rejected) for o in outcomes if o.parsed and o.status != "superseded"),
-        files_read=read, files_cached=cache.hits if cache else 0,
+        files_read=read, files_cached=cache.hits if cache else 0, files_changed=len(changed), full=full,
+        pending=list(state.pending),
     )
     # dbt runs next, beside this process: give back the Arrow buffers of 600,000 records now (the
     # refresh's whole process tree must stay under 2 GiB at national scale).
     del outcomes
     pa.default_memory_pool().release_unused()
     return summary
+
+
+def _signature(o: FileOutcome) -> str:
+    """What a file puts into the raw tables: same signature, same rows (the rows are a function of the
+    bytes, the path and the fingerprint; supersession decides which province-years are kept)."""
+    head = f"{o.found.sha256}|{o.found.modified_at.isoformat()}|{o.status}|{o.reason}"  # received_at is audited
+    if o.status != "loaded" or not o.parsed:
+        return head
+    kept = sorted((k["province_code"], k["province_code_2025"] or "", k["year"] or 0, k["count_all"])
+                  for k in _keys(o).to_pylist())
+    return f"{head}|{kept}"
+
+
+def _usable(db_path: Path) -> bool:
+    """The build database exists and opens, with the tables ingestion writes (else: a full build)."""
+    if not db_path.exists():
+        return False
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        tables = {tuple(r) for r in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('raw', 'audit')").fetchall()}
+    finally:
+        con.close()
+    return {("raw", d) for d in PARSERS} | {tuple(t.split(".")) for t in AUDIT_TABLES} <= tables
 
 
 def _format(o: FileOutcome) -> str | None:
@@ -169,77 +237,34 @@ def _with_lineage(o: FileOutcome) -> pa.Table:
             .append_column("source_sha256", _constant(o.found.sha256, table.num_rows)))
 
 
-def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
-    """A fresh build database: reference tables, raw rows, and the audit trail."""
+AUDIT_TABLES = {
+    "audit.ingest_files": """path VARCHAR PRIMARY KEY, sha256 VARCHAR, dataset VARCHAR, province_code VARCHAR,
+        province_code_2025 VARCHAR, years INTEGER[], status VARCHAR NOT NULL, reason VARCHAR, rows_read INTEGER,
+        rows_accepted INTEGER, rows_rejected INTEGER, size_bytes BIGINT, received_at TIMESTAMPTZ,
+        ingested_at TIMESTAMPTZ, format VARCHAR""",
+    "audit.rejected_rows": """path VARCHAR NOT NULL, dataset VARCHAR, sheet VARCHAR, row_number INTEGER,
+        year INTEGER, reason VARCHAR NOT NULL, raw JSON""",
+    "audit.row_warnings": """path VARCHAR NOT NULL, dataset VARCHAR, sheet VARCHAR, row_number INTEGER,
+        province_code VARCHAR, province_code_2025 VARCHAR, year INTEGER, rule VARCHAR NOT NULL,
+        message VARCHAR NOT NULL""",
+}
+
+
+def _write(db_path: Path, outcomes: list[FileOutcome], ingested_at: dict) -> None:
+    """A fresh build database: reference tables, raw rows, and the audit trail (a full build)."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
-    now = datetime.now(timezone.utc)
-    files = pd.DataFrame([
-        {
-            "path": o.found.relative, "sha256": o.found.sha256, "dataset": o.found.dataset,
-            "province_code": o.province_code, "province_code_2025": o.province_code_2025,
-            "years": o.years, "status": o.status, "reason": o.reason,
-            "rows_read": o.parsed.rows_read if o.parsed else 0, "rows_accepted": o.rows_accepted,
-            "rows_rejected": len(o.parsed.rejected) if o.parsed else 0,
-            "size_bytes": o.found.size, "received_at": o.found.modified_at, "ingested_at": now,
-            "format": _format(o),
-        }
-        for o in outcomes
-    ])
-    rejected = pd.DataFrame([
-        {"path": o.found.relative, "dataset": o.found.dataset, "sheet": r.sheet, "row_number": r.row_number,
-         "year": r.year, "reason": r.reason, "raw": json.dumps(r.raw, ensure_ascii=False, default=str)}
-        for o in outcomes if o.parsed for r in o.parsed.rejected
-    ], columns=["path", "dataset", "sheet", "row_number", "year", "reason", "raw"])
-
-    warnings = pd.DataFrame([
-        {"path": o.found.relative, "dataset": o.found.dataset, "sheet": w.sheet, "row_number": w.row_number,
-         "province_code": w.province_code, "province_code_2025": w.province_code_2025, "year": w.year,
-         "rule": w.rule, "message": w.message}
-        for o in outcomes if o.parsed and o.status == "loaded" for w in getattr(o.parsed, "warnings", [])
-    ], columns=["path", "dataset", "sheet", "row_number", "province_code", "province_code_2025", "year", "rule",
-                "message"])
-
     con = duckdb.connect(str(db_path))
     try:
         con.execute("CREATE SCHEMA raw; CREATE SCHEMA audit;")
         for dataset, parser in PARSERS.items():
             columns = {**parser.columns, **LINEAGE_COLUMNS}
-            schema = arrow_schema(parser.columns)
-            pieces = [_with_lineage(o) for o in outcomes
-                      if o.found.dataset == dataset and o.parsed and o.status == "loaded"]
-            empty = schema.append(pa.field("source_file", pa.string())).append(pa.field("source_sha256", pa.string()))
-            records = pa.concat_tables(pieces, promote_options="permissive") if pieces else empty.empty_table()
-            # one chunk per file is slow for DuckDB to scan (1,000 small chunks: 0.5 s for 30,000 projects);
-            # one chunk is 2.5 s → 1.8 s for the national inbox, combining included
-            records = records.combine_chunks()
-            con.register("records_arrow", records)
-            select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
-            con.execute(f"CREATE TABLE raw.{dataset} AS SELECT {select} FROM records_arrow")
-            con.unregister("records_arrow")
-        con.execute("""
-            CREATE TABLE audit.ingest_files (
-                path VARCHAR PRIMARY KEY, sha256 VARCHAR, dataset VARCHAR, province_code VARCHAR,
-                province_code_2025 VARCHAR, years INTEGER[], status VARCHAR NOT NULL, reason VARCHAR,
-                rows_read INTEGER, rows_accepted INTEGER, rows_rejected INTEGER, size_bytes BIGINT,
-                received_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ, format VARCHAR)""")
-        if len(files):
-            con.register("files_df", files)
-            con.execute("INSERT INTO audit.ingest_files SELECT path, sha256, dataset, province_code, "
-                        "province_code_2025, CAST(years AS INTEGER[]), status, reason, rows_read, rows_accepted, "
-                        "rows_rejected, size_bytes, received_at, ingested_at, format FROM files_df")
-        con.execute("CREATE TABLE audit.rejected_rows (path VARCHAR NOT NULL, dataset VARCHAR, sheet VARCHAR, "
-                    "row_number INTEGER, year INTEGER, reason VARCHAR NOT NULL, raw JSON)")
-        con.register("rejected_df", rejected)
-        con.execute("INSERT INTO audit.rejected_rows SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
-                    "CAST(year AS INTEGER), reason, CAST(raw AS JSON) FROM rejected_df")
-        con.execute("CREATE TABLE audit.row_warnings (path VARCHAR NOT NULL, dataset VARCHAR, sheet VARCHAR, "
-                    "row_number INTEGER, province_code VARCHAR, province_code_2025 VARCHAR, year INTEGER, "
-                    "rule VARCHAR NOT NULL, message VARCHAR NOT NULL)")
-        con.register("warnings_df", warnings)
-        con.execute("INSERT INTO audit.row_warnings SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
-                    "province_code, province_code_2025, CAST(year AS INTEGER), rule, message FROM warnings_df")
+            con.execute(f"CREATE TABLE raw.{dataset} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+            _insert_records(con, dataset, [o for o in outcomes if o.found.dataset == dataset])
+        for table, columns in AUDIT_TABLES.items():
+            con.execute(f"CREATE TABLE {table} ({columns})")
+        _write_audit(con, outcomes, ingested_at)
         for name, frame in (
             ("ref_provinces_pre2025", reference.provinces_pre2025()),
             ("ref_provinces_2025", reference.provinces_2025()),
@@ -250,5 +275,84 @@ def _write(db_path: Path, outcomes: list[FileOutcome]) -> None:
             con.unregister("ref_df")
         con.execute("COMMENT ON TABLE raw.ref_provinces_pre2025 IS "
                     f"'vietnamadminunits {reference.PACKAGE_VERSION}, admin_units_legacy'")
+        con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+def _replace(db_path: Path, outcomes: list[FileOutcome], changed: set[str], datasets: list[str],
+             ingested_at: dict) -> None:
+    """Replace the raw rows of the changed files (and rewrite the small audit tables), in one transaction:
+    a refresh killed here leaves the database as it was."""
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.register("changed_paths", pa.table({"path": sorted(changed)}))
+        for dataset in datasets:
+            con.execute(f"DELETE FROM raw.{dataset} WHERE source_file IN (SELECT path FROM changed_paths)")
+            _insert_records(con, dataset, [o for o in outcomes
+                                           if o.found.dataset == dataset and o.found.relative in changed])
+        con.unregister("changed_paths")
+        for table in AUDIT_TABLES:
+            con.execute(f"DELETE FROM {table}")
+        _write_audit(con, outcomes, ingested_at)
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _insert_records(con, dataset: str, outcomes: list[FileOutcome]) -> None:
+    parser = PARSERS[dataset]
+    columns = {**parser.columns, **LINEAGE_COLUMNS}
+    pieces = [_with_lineage(o) for o in outcomes if o.parsed and o.status == "loaded"]
+    if not pieces:
+        return
+    # one chunk per file is slow for DuckDB to scan (1,000 small chunks: 0.5 s for 30,000 projects);
+    # one chunk is 2.5 s → 1.8 s for the national inbox, combining included
+    records = pa.concat_tables(pieces, promote_options="permissive").combine_chunks()
+    con.register("records_arrow", records)
+    select = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
+    con.execute(f"INSERT INTO raw.{dataset} SELECT {select} FROM records_arrow")
+    con.unregister("records_arrow")
+
+
+def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
+    files = pd.DataFrame([
+        {
+            "path": o.found.relative, "sha256": o.found.sha256, "dataset": o.found.dataset,
+            "province_code": o.province_code, "province_code_2025": o.province_code_2025,
+            "years": o.years, "status": o.status, "reason": o.reason,
+            "rows_read": o.parsed.rows_read if o.parsed else 0, "rows_accepted": o.rows_accepted,
+            "rows_rejected": len(o.parsed.rejected) if o.parsed else 0,
+            "size_bytes": o.found.size, "received_at": o.found.modified_at,
+            "ingested_at": ingested_at[o.found.relative], "format": _format(o),
+        }
+        for o in outcomes
+    ])
+    rejected = pd.DataFrame([
+        {"path": o.found.relative, "dataset": o.found.dataset, "sheet": r.sheet, "row_number": r.row_number,
+         "year": r.year, "reason": r.reason, "raw": json.dumps(r.raw, ensure_ascii=False, default=str)}
+        for o in outcomes if o.parsed for r in o.parsed.rejected
+    ], columns=["path", "dataset", "sheet", "row_number", "year", "reason", "raw"])
+    warnings = pd.DataFrame([
+        {"path": o.found.relative, "dataset": o.found.dataset, "sheet": w.sheet, "row_number": w.row_number,
+         "province_code": w.province_code, "province_code_2025": w.province_code_2025, "year": w.year,
+         "rule": w.rule, "message": w.message}
+        for o in outcomes if o.parsed and o.status == "loaded" for w in getattr(o.parsed, "warnings", [])
+    ], columns=["path", "dataset", "sheet", "row_number", "province_code", "province_code_2025", "year", "rule",
+                "message"])
+    if len(files):
+        con.register("files_df", files)
+        con.execute("INSERT INTO audit.ingest_files SELECT path, sha256, dataset, province_code, "
+                    "province_code_2025, CAST(years AS INTEGER[]), status, reason, rows_read, rows_accepted, "
+                    "rows_rejected, size_bytes, received_at, ingested_at, format FROM files_df")
+        con.unregister("files_df")
+    con.register("rejected_df", rejected)
+    con.execute("INSERT INTO audit.rejected_rows SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
+                "CAST(year AS INTEGER), reason, CAST(raw AS JSON) FROM rejected_df")
+    con.unregister("rejected_df")
+    con.register("warnings_df", warnings)
+    con.execute("INSERT INTO audit.row_warnings SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
+                "province_code, province_code_2025, CAST(year AS INTEGER), rule, message FROM warnings_df")
+    con.unregister("warnings_df")

@@ -1,0 +1,139 @@
+"""What the persistent build holds, what changed since, and what a refresh must therefore do.
+
+The build database (`Paths.build_db`) persists between refreshes. Beside it, `state.json` records,
+as plain values:
+
+- `fingerprint`: of everything that decides how files are read and modelled (ingestion code and
+  configuration, the dbt project, library versions). A different fingerprint means a full build.
+- `files`: per file under the raw root, its stat stamp (size, mtime, inode), sha256, and its load
+  signature (status and the province-years whose rows are in the raw tables).
+- `pending`: the dbt sources changed by an ingestion whose dbt build has not yet succeeded
+  (`["*"]`: everything). A refresh killed after ingestion rebuilds them next time.
+- `ingested` / `built` / `published`: digests of the file set that the raw tables, the dbt models
+  and the published warehouse hold; `published_run` and `published_to` say by which run and where.
+
+Every step writes the state only after its own work is committed, and every write of the raw tables
+is idempotent (a file's rows are deleted by path, then inserted), so a refresh killed at any point
+leaves a state that the next refresh completes correctly: at worst it redoes the step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+from .settings import DBT_PROJECT_DIR, Paths
+
+ALL = "*"
+_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb", "dagster-dbt")
+BUILD_MODULES = ("engine.py", "assets.py", "publish.py", "reference.py", "dbt_env.py")
+
+
+@dataclass
+class BuildState:
+    fingerprint: str | None = None
+    files: dict[str, dict] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+    ingested: str | None = None
+    built: str | None = None
+    published: str | None = None
+    published_run: str | None = None
+    published_to: str | None = None
+
+    @classmethod
+    def load(cls, paths: Paths) -> "BuildState":
+        """The recorded state; an empty one when there is none or it cannot be read (a full build)."""
+        try:
+            data = json.loads(paths.build_state.read_text(encoding="utf-8"))
+            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        except (OSError, ValueError, TypeError):
+            return cls()
+
+    def save(self, paths: Paths) -> None:
+        """Written whole or not at all (temporary file, fsync, rename)."""
+        paths.build_state.parent.mkdir(parents=True, exist_ok=True)
+        temp = paths.build_state.with_name(f".state.json.{os.getpid()}")
+        with temp.open("w", encoding="utf-8") as handle:
+            json.dump(self.__dict__, handle, ensure_ascii=False, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, paths.build_state)
+
+
+def project_fingerprint(config_dir: Path, limits) -> str:
+    """The ingestion fingerprint (code, configuration, limits, readers) plus the dbt project and the
+    versions of dbt and DuckDB: anything that can change a mart without a file changing."""
+    from .ingest.cache import fingerprint
+
+    digest = hashlib.sha256(fingerprint(config_dir, limits).encode())
+    watched = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        watched += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    for path in watched:
+        digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in BUILD_MODULES:  # the engine, the assets that call it, publication, the reference data
+        path = Path(__file__).parent / name
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for package in _PACKAGES:
+        digest.update(f"{package}=={version(package)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def stamp(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def files_digest(fingerprint: str, signatures: dict[str, str]) -> str:
+    digest = hashlib.sha256(fingerprint.encode())
+    for relative in sorted(signatures):
+        digest.update(f"{relative}\0{signatures[relative]}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def inbox_stamps(raw_dir: Path) -> dict[str, list[int]] | None:
+    """Stat stamps of every file under the raw root, as the refresh would see them; None when a folder
+    cannot be listed (then the quick answer is "look properly")."""
+    from .ingest.discover import is_submission
+
+    stamps = {}
+    try:
+        for path in raw_dir.rglob("*"):
+            relative = path.relative_to(raw_dir).as_posix()
+            if path.is_dir() and not path.is_symlink():
+                continue
+            if not is_submission(Path(relative)):
+                continue
+            stamps[relative] = stamp(path.lstat())
+    except OSError:
+        return None
+    return stamps
+
+
+def nothing_changed(paths: Paths, config_dir: Path, limits) -> BuildState | None:
+    """The recorded state when the inbox, the code and the configuration are exactly as at the last
+    publication to this marts folder (and that publication is there): the refresh has nothing to do.
+
+    Decided from file stat stamps (size, modification time to the nanosecond, inode), as the inbox
+    sensor does, without reading or hashing any file; anything else means "refresh"."""
+    state = BuildState.load(paths)
+    if (state.published is None or state.pending or not (state.ingested == state.built == state.published)
+            or state.published_to != str(paths.marts_dir) or not paths.published_db.exists()):
+        return None
+    stamps = inbox_stamps(paths.raw_dir)
+    if stamps is None or stamps.keys() != state.files.keys():
+        return None
+    if any(stamps[k] != state.files[k].get("stamp") for k in stamps):
+        return None
+    if state.fingerprint != project_fingerprint(config_dir, limits):
+        return None
+    return state
+
+
+def needs_publication(paths: Paths, state: BuildState) -> bool:
+    """The built models are not what is published in this marts folder (or nothing is there)."""
+    return (state.built != state.published or state.published_to != str(paths.marts_dir)
+            or not paths.published_db.exists())

@@ -1,0 +1,141 @@
+"""The persistent, incremental build: nothing changed → nothing rebuilt; a changed, an added and a removed
+file each give the marts a full refresh gives; a code or configuration change forces a full build."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+
+import duckdb
+import pytest
+
+from pipelines import engine
+from pipelines.ingest.config import CONFIG_DIR
+from pipelines.ingest.limits import load_limits
+from pipelines.ingest.run import ingest
+from pipelines.settings import Paths
+from tests import corpus
+
+
+def _register(path, title, amount, year=2019, when=1_580_000_000):
+    rows = [[f"UBND {title}"], [f"DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM {year}"],
+            ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Kinh phí NSĐP (triệu đồng)"],
+            [1, "Hỗ trợ máy móc thiết bị chế biến gạo", "KCĐP", "Cơ sở Tân Hưng 001", amount],
+            [2, "Tham gia hội chợ", "KCĐP", "Cơ sở Phú Lộc 002", 10]]
+    corpus.write_xlsx(path, rows)
+    os.utime(path, (when, when))
+    return path
+
+
+def _inbox(raw):
+    _register(raw / "projects" / "hau-giang" / "2019.xlsx", "TỈNH HẬU GIANG", 250)
+    _register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 300)
+    corpus.write_csv(raw / "plans" / "bac-ninh" / "2019.csv", [
+        ["Tỉnh", "Năm", "Cấp", "Số đề án kế hoạch", "Kinh phí kế hoạch (triệu đồng)"],
+        ["Bắc Ninh", "2019", "KCĐP", "3", "900"]])
+    return raw
+
+
+def _env(root, site, raw):
+    return {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(root / site / "marts"),
+            "KC_WORK_DIR": str(root / site / "work"), "DAGSTER_HOME": str(root / "dagster")}
+
+
+def _refresh(root, site, raw) -> str:
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=_env(root, site, raw),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _marts(db) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        return {n: con.execute(f"SELECT * FROM marts.{n} ORDER BY ALL").fetchall() for n in names}
+    finally:
+        con.close()
+
+
+def _rebuilt_in_last_run(root) -> dict[str, bool]:
+    """Per dbt asset materialised by the last run: True when dbt rebuilt it, False when it was reported
+    unchanged (not rebuilt because nothing it depends on changed)."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    with DagsterInstance.from_config(str(root / "dagster")) as instance:
+        run = instance.get_runs(limit=1)[0]
+        out = {}
+        for record in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+            materialization = record.dagster_event.event_specific_data.materialization
+            rebuilt = materialization.metadata.get("rebuilt")
+            out[materialization.asset_key.to_user_string()] = rebuilt is None or rebuilt.value
+        return out
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("engine")
+    raw = _inbox(root / "raw")
+    _refresh(root, "live", raw)
+    return root, raw
+
+
+def test_a_refresh_with_nothing_changed_rebuilds_and_publishes_nothing(site):
+    root, raw = site
+    published = root / "live" / "marts" / "warehouse.duckdb"
+    build = root / "live" / "work" / "build" / "warehouse.duckdb"
+    before = (_digest(published), published.stat().st_mtime_ns, build.stat().st_mtime_ns)
+    output = _refresh(root, "live", raw)
+    assert output.startswith("nothing changed since run ")
+    assert (_digest(published), published.stat().st_mtime_ns, build.stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize("change", ["changed", "added", "removed"])
+def test_an_incremental_refresh_publishes_what_a_full_refresh_publishes(site, change):
+    root, raw = site
+    if change == "changed":  # Sóc Trăng corrects its register in place
+        _register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 301, when=1_590_000_000)
+    elif change == "added":  # Hậu Giang sends 2020
+        _register(raw / "projects" / "hau-giang" / "2020.xlsx", "TỈNH HẬU GIANG", 80, year=2020)
+    else:
+        (raw / "projects" / "hau-giang" / "2019.xlsx").unlink()
+    output = _refresh(root, "live", raw)
+    assert "refresh finished" in output
+    rebuilt = _rebuilt_in_last_run(root)
+    assert rebuilt["marts/projects"] and rebuilt["staging/stg_projects"]  # they depend on the changed register
+    assert not rebuilt["marts/facility_census_by_province"]  # made of census rows only: not rebuilt
+    assert not rebuilt["marts/dim_province"] and not rebuilt["reference/published_figures"]
+    _refresh(root, f"full-{change}", raw)
+    live, full = _marts(root / "live" / "marts" / "warehouse.duckdb"), _marts(root / f"full-{change}" / "marts" /
+                                                                               "warehouse.duckdb")
+    assert len(live) >= 14 and live == full
+
+
+def test_a_code_or_configuration_change_forces_a_full_build(tmp_path, monkeypatch):
+    raw = _inbox(tmp_path / "raw")
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    assert ingest(paths, config_dir=config).full
+    again = ingest(paths, config_dir=config)
+    assert (again.full, again.files_changed, again.pending) == (False, 0, ["*"])  # dbt has not run yet
+    vocabulary = config / "vocabulary.yaml"
+    vocabulary.write_text(vocabulary.read_text(encoding="utf-8") + "\n# a new synonym\n", encoding="utf-8")
+    assert ingest(paths, config_dir=config).full
+    limits = load_limits(config)
+    base = engine.project_fingerprint(config, limits)
+    assert engine.project_fingerprint(config, replace(limits, max_sheet_cells=10)) != base
+    dbt_copy = tmp_path / "dbt_project"
+    shutil.copytree(engine.DBT_PROJECT_DIR, dbt_copy, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(engine, "DBT_PROJECT_DIR", dbt_copy)
+    assert engine.project_fingerprint(config, limits) == base
+    model = dbt_copy / "models" / "marts" / "projects.sql"
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- a change\n", encoding="utf-8")
+    assert engine.project_fingerprint(config, limits) != base
