@@ -11,7 +11,7 @@ from dagster import (
     SkipReason, define_asset_job, in_process_executor, sensor,
 )
 
-from .ingest.discover import is_submission, sha256_of
+from .ingest.discover import entries, relative_name, sha256_of
 from .settings import current_paths
 
 REPORTS = AssetSelection.groups("reports")
@@ -35,14 +35,12 @@ nightly_refresh = ScheduleDefinition(
 
 
 def _submissions(raw_dir: Path):
-    """The files a refresh would consider (ingest.discover.is_submission): Excel's `~$…` files, dotfiles
-    and hidden folders never trigger a run."""
-    for path in sorted(raw_dir.rglob("*")):
-        relative = path.relative_to(raw_dir)
-        if not is_submission(relative):
-            continue
+    """The files a refresh would consider (ingest.discover.entries): Excel's `~$…` files, dotfiles and
+    hidden folders never trigger a run."""
+    paths, _ = entries(raw_dir)
+    for path in paths:
         if path.is_file():
-            yield path, relative.as_posix()
+            yield path, relative_name(path, raw_dir)
 
 
 @sensor(job=refresh_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED)

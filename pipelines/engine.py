@@ -95,19 +95,17 @@ def files_digest(fingerprint: str, signatures: dict[str, str]) -> str:
 
 
 def inbox_stamps(raw_dir: Path) -> dict[str, list[int]] | None:
-    """Stat stamps of every file under the raw root, as the refresh would see them; None when a folder
-    cannot be listed (then the quick answer is "look properly")."""
-    from .ingest.discover import is_submission
+    """Stat stamps of every file under the raw root, as the refresh would see them; None when something
+    cannot be listed or looked at (then the quick answer is "look properly")."""
+    from .ingest.discover import entries, relative_name
 
+    paths, unreadable = entries(raw_dir)
+    if unreadable:
+        return None
     stamps = {}
     try:
-        for path in raw_dir.rglob("*"):
-            relative = path.relative_to(raw_dir).as_posix()
-            if path.is_dir() and not path.is_symlink():
-                continue
-            if not is_submission(Path(relative)):
-                continue
-            stamps[relative] = stamp(path.lstat())
+        for path in paths:
+            stamps[relative_name(path, raw_dir)] = stamp(path.lstat())
     except OSError:
         return None
     return stamps

@@ -7,8 +7,9 @@ is read: the ingestion code, the configuration (datasets, vocabulary, provinces,
 versions of the readers and of the administrative-unit reference. Changing any of them changes
 every key, so a stale reading is never reused; entries no refresh asked for are pruned.
 
-Outcomes that say more about the run than about the file (a reader that timed out or died) are
-not kept. The cache lives in the private work area (`data/work/cache/`); deleting it is always safe.
+Outcomes that say more about the run than about the file (a reader that timed out or died, a file
+that changed while it was read) are not kept. Every entry carries a sha256 of its contents: a damaged
+entry is deleted and the file read again, never loaded. The cache lives in the private work area (`data/work/cache/`); deleting it is always safe.
 """
 
 from __future__ import annotations
@@ -28,6 +29,21 @@ INGEST_DIR = Path(__file__).resolve().parent
 _PACKAGES = ("python-calamine", "vietnamadminunits", "olefile", "pyarrow")
 
 
+_MAGIC = b"KCPARSE1"
+
+
+def _verified(data: bytes) -> bytes:
+    """The pickled payload of an entry whose checksum holds; ValueError otherwise. An entry is
+    MAGIC + sha256(payload) + payload: one flipped bit anywhere makes it a miss, never a wrong figure."""
+    head = len(_MAGIC) + 32
+    if len(data) < head or not data.startswith(_MAGIC):
+        raise ValueError("not a parse-cache entry")
+    payload = data[head:]
+    if hashlib.sha256(payload).digest() != data[len(_MAGIC):head]:
+        raise ValueError("checksum mismatch")
+    return payload
+
+
 def fingerprint(config_dir: Path, limits: Limits) -> str:
     """A hash of the code, configuration, limits and library versions a reading depends on."""
     digest = hashlib.sha256()
@@ -45,7 +61,7 @@ class ParseCache:
         self.root = root
         self.fingerprint = fingerprint(config_dir, limits)
         self.used: set[Path] = set()
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.damaged = 0
 
     def _entry(self, found: FoundFile) -> Path:
         key = hashlib.sha256("\0".join((found.sha256 or "", found.relative, found.dataset,
@@ -58,14 +74,19 @@ class ParseCache:
         entry = self._entry(found)
         self.used.add(entry)
         try:
-            with entry.open("rb") as handle:
-                outcome: FileOutcome = pickle.load(handle)
+            data = entry.read_bytes()
         except FileNotFoundError:
             self.misses += 1
             return None
-        except Exception:  # a damaged entry (a kill while writing cannot cause one, see put): read again
+        except OSError:
+            data = b""
+        try:
+            payload = _verified(data)
+            outcome: FileOutcome = pickle.loads(payload)
+        except Exception:  # a damaged entry (a flipped bit, a truncated write): never loaded, read again
             entry.unlink(missing_ok=True)
             self.misses += 1
+            self.damaged += 1
             return None
         self.hits += 1
         return replace(outcome, found=found)  # same content; the received time may differ
@@ -78,8 +99,9 @@ class ParseCache:
         self.used.add(entry)
         entry.parent.mkdir(parents=True, exist_ok=True)
         temp = entry.with_name(f".{entry.name}.{os.getpid()}")
+        payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
         with temp.open("wb") as handle:
-            pickle.dump(outcome, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
         os.replace(temp, entry)  # whole or absent, never half-written
 
     def prune(self) -> int:

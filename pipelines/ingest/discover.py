@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,35 +37,101 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def entries(raw_dir: Path) -> tuple[list[Path], list[tuple[Path, OSError]]]:
+    """Every file, symbolic link and unreadable folder below the raw root (hidden ones and Excel's `~$…`
+    left out), sorted; and the folders that could not be listed, with why. Links to folders are not
+    followed (a loop cannot hang the walk)."""
+    paths, unreadable = [], []
+
+    def onerror(error: OSError) -> None:
+        unreadable.append((Path(error.filename), error))
+
+    for folder, dirs, files in os.walk(raw_dir, onerror=onerror):
+        base = Path(folder)
+        kept = []
+        for name in dirs:
+            path = base / name
+            if not is_submission(path.relative_to(raw_dir)):
+                continue
+            if path.is_symlink():
+                paths.append(path)  # described, not followed
+            else:
+                kept.append(name)
+        dirs[:] = kept
+        paths += [base / name for name in files if is_submission((base / name).relative_to(raw_dir))]
+    return sorted(paths), sorted(unreadable, key=lambda pair: pair[0])
+
+
+def relative_name(path: Path, raw_dir: Path) -> str:
+    """The path under the raw root as text; a name that is not valid UTF-8 is shown with "\ufffd"."""
+    relative = path.relative_to(raw_dir).as_posix()
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _problem_of(path: Path, relative: str, root: Path, dataset: str | None) -> str | None:
+    if "\ufffd" in relative:
+        return "the file name is not valid text (not UTF-8): rename the file and send it again"
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "symbolic link that leads nowhere (missing, or a loop): not followed"
+        if not target.is_relative_to(root):
+            return "symbolic link that leads outside the raw folder: not followed"
+        if not target.is_file():
+            return "symbolic link to something that is not a file"
+    if dataset is None:
+        return f"not inside a dataset folder ({', '.join(d + '/' for d in DATASETS)})"
+    return None
+
+
 def discover(raw_dir: Path) -> list[FoundFile]:
-    """Every regular file below the raw root, sorted by path. Symlinks out of the root are not followed."""
+    """Every regular file below the raw root, sorted by path. Symlinks out of the root are not followed.
+
+    Nothing below the raw root can stop the refresh: a file that cannot be read (permission denied,
+    gone while the refresh runs), a link loop, a name that is not valid text and a folder that cannot be
+    listed each become that entry's recorded rejection, with the reason."""
     root = raw_dir.resolve()
+    paths, unreadable = entries(raw_dir)
     found = []
-    for path in sorted(p for p in raw_dir.rglob("*") if not p.is_dir() or p.is_symlink()):
-        relative = path.relative_to(raw_dir).as_posix()
-        if not is_submission(Path(relative)):
-            continue
+    for path in paths:
+        relative = relative_name(path, raw_dir)
         parts = Path(relative).parts
         dataset = parts[0] if len(parts) > 1 and parts[0] in DATASETS else None
-        problem = None
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(root):
-                problem = "symbolic link that leads outside the raw folder: not followed"
-            elif not target.is_file():
-                problem = "symbolic link to something that is not a file"
-        if problem is None and dataset is None:
-            problem = f"not inside a dataset folder ({', '.join(d + '/' for d in DATASETS)})"
-        entry = path.lstat()
+        try:
+            entry = path.lstat()
+        except OSError as exc:
+            found.append(FoundFile(path, relative, dataset, 0, _mtime(0), None, unreadable_reason(exc)))
+            continue
         stamp = (entry.st_size, entry.st_mtime_ns, entry.st_ino)
+        problem = _problem_of(path, relative, root, dataset)
+        if problem is None:
+            try:
+                st = path.stat()
+                digest = sha256_of(path)
+            except OSError as exc:
+                problem = unreadable_reason(exc)
         if problem:
             found.append(FoundFile(path, relative, dataset, entry.st_size, _mtime(entry.st_mtime), None, problem,
                                    stamp))
             continue
-        st = path.stat()
-        found.append(FoundFile(path, relative, dataset, st.st_size, _mtime(st.st_mtime), sha256_of(path),
-                               stamp=stamp))
+        found.append(FoundFile(path, relative, dataset, st.st_size, _mtime(st.st_mtime), digest, stamp=stamp))
+    for folder, error in unreadable:
+        relative = relative_name(folder, raw_dir) + "/"
+        parts = Path(relative).parts
+        dataset = parts[0] if parts and parts[0] in DATASETS else None
+        found.append(FoundFile(folder, relative, dataset, 0, _mtime(0), None,
+                               f"folder that cannot be opened ({error.strerror or error}): none of its files were read; "
+                               "give the refresh permission to read it"))
     return found
+
+
+def unreadable_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "the file disappeared while the refresh was running: it will be looked at again next time"
+    if isinstance(exc, PermissionError):
+        return "the file cannot be opened (permission denied): give the refresh permission to read it"
+    return f"the file cannot be read ({exc.strerror or exc})"
 
 
 def _mtime(seconds: float) -> datetime:

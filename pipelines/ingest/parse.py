@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .census import CensusParser
 from .config import CONFIG_DIR, load_dataset_config
-from .discover import FoundFile
+from .discover import FoundFile, sha256_of, unreadable_reason
 from .limits import Limits
 from .outcomes import OutcomesParser
 from .plans import PlansParser
@@ -21,6 +21,17 @@ from .provinces import resolver
 from .readers import read_sheets
 from .register import ParsedFile, RegisterParser, arrow_schema
 from .sniff import FileFormat, UnreadableFile, inspect
+
+CHANGED_WHILE_READ = ("the file changed while it was being read (it was probably still being copied or saved): "
+                      "it will be read again at the next refresh")
+
+
+def _sha256_now(path: Path) -> str | None:
+    try:
+        return sha256_of(path)
+    except OSError:
+        return None
+
 
 PARSERS: dict[str, type[RegisterParser]] = {
     p.dataset: p for p in (ProjectsParser, CensusParser, OutcomesParser, PlansParser)
@@ -61,6 +72,14 @@ def parse_file(found: FoundFile, config_dir: Path = CONFIG_DIR, limits: Limits |
         outcome.parsed = parser.parse(sheets, found.relative).lighten(arrow_schema(parser.columns))
     except UnreadableFile as exc:
         return outcome.reject(str(exc))
+    except OSError as exc:  # gone or locked since discovery: a fact about this moment, not the file
+        outcome.cacheable = False
+        return outcome.reject(unreadable_reason(exc))
+    if found.sha256 is not None and _sha256_now(found.path) != found.sha256:
+        # what was parsed may be neither the bytes that were hashed nor the bytes there now: refuse it
+        # for this refresh, uncached, so that the next refresh reads the file as it then is
+        outcome.cacheable = False
+        return outcome.reject(CHANGED_WHILE_READ)
     parsed = outcome.parsed
     if not parsed.tables:
         notes = "; ".join(f"sheet '{s.name}': {s.note}" for s in parsed.sheets) or "the workbook has no sheets"
