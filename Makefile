@@ -25,12 +25,10 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 # dagster-dbt reads the manifest when the code location loads; parse once here, not at every start.
-# KC_BUILD_DB is the path a refresh gives dbt (Paths.dbt_build_db): with the same connection
-# settings, every refresh starts from this parse (dbt partial parsing) instead of parsing again.
-# It runs from dbt_project/, as dagster-dbt runs dbt: the parse records file paths relative to it.
+# A refresh runs dbt with the same settings (dbt_project/profiles.yml: KC_BUILD_DB unset), so every
+# refresh starts from this parse (dbt partial parsing) instead of parsing again.
 dbt_project/target/manifest.json: $(VENV)/.synced $(DBT_SOURCES)
-	cd dbt_project && KC_BUILD_DB=$(CURDIR)/data/work/build/warehouse.duckdb \
-	  $(CURDIR)/$(VENV)/bin/dbt parse --profiles-dir . --quiet
+	cd dbt_project && env -u KC_BUILD_DB $(CURDIR)/$(VENV)/bin/dbt parse --profiles-dir . --quiet
 	@touch $@
 
 run: setup

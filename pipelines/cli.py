@@ -95,11 +95,12 @@ def cmd_refresh(args) -> int:
     from .definitions import defs
 
     with DagsterInstance.from_config(str(home)) as instance:
+        _close_killed_runs(instance, paths)
         # Dagster logs every step event at DEBUG; the summary below is what a user needs unless --verbose.
         level = "INFO" if args.verbose else "WARNING"
         folders = {"raw_dir": str(paths.raw_dir), "marts_dir": str(paths.marts_dir), "work_dir": str(paths.work_dir)}
         result = defs.resolve_job_def("refresh").execute_in_process(
-            instance=instance, raise_on_error=False,
+            instance=instance, raise_on_error=False, tags={WORK_TAG: str(paths.work_dir)},
             run_config={"loggers": {"console": {"config": {"log_level": level}}},
                         "resources": {"warehouse": {"config": folders}, "refresh_lock": {"config": folders}}},
         )
@@ -110,6 +111,19 @@ def cmd_refresh(args) -> int:
         return 1
     _print_summary(paths.published_db, duration, result.run_id)
     return 0
+
+
+WORK_TAG = "kc/work_dir"
+
+
+def _close_killed_runs(instance, paths) -> None:
+    """Runs of this work area that Dagster still shows as started belong to refreshes that were killed
+    (no refresh holds the lock): record them as failed, so that the run history tells the truth."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    for run in instance.get_runs(RunsFilter(job_name="refresh", statuses=[DagsterRunStatus.STARTED],
+                                            tags={WORK_TAG: str(paths.work_dir)})):
+        instance.report_run_failed(run, "the refresh process ended without finishing (killed)")
 
 
 def _refresh_running(paths) -> str | None:
@@ -167,7 +181,11 @@ def _open_published(paths: Paths):
     if not db.exists():
         print(f"no published warehouse at {db}: run `kc refresh` first", file=sys.stderr)
         raise SystemExit(1)
-    return duckdb.connect(str(db), read_only=True)
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:  # held by a read-write session, say: one line, not a traceback
+        print(f"cannot open {db}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        raise SystemExit(1)
 
 
 def cmd_sql(args) -> int:

@@ -33,7 +33,7 @@ def build(paths: Paths, run_id: str, args: list[str], manifest: dict, translator
     target = dbt_target(paths)
     command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                "--target-path", str(target), "--log-path", str(target), "--quiet"]
-    with dbt_settings(paths.dbt_build_db):
+    with dbt_settings(paths.build_db):
         try:
             outcome = dbtRunner().invoke(command)
         finally:

@@ -1,8 +1,8 @@
 """How dbt is started: its executable, its environment, and the parsed project (manifest).
 
-The one place that knows dbt's settings. dbt reads the build database's path from `KC_BUILD_DB`
-(dbt_project/profiles.yml); every dbt process gets it here, right around the call, so that the
-partial parse made by `make setup` is the one every refresh reuses (same path, same settings).
+The one place that knows dbt's settings (dbt_project/profiles.yml): a refresh runs dbt inside the build
+folder, where the profile's relative path names the build database, so that the partial parse made by
+`make setup` is the one every refresh reuses, whatever its work area (same settings, no re-parse).
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from .settings import DBT_PROJECT_DIR
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
-# The path dbt is always given (Paths.dbt_build_db under the default work area); see settings.Paths.
-DEFAULT_DBT_BUILD_DB = PROJECT_ROOT / "data" / "work" / "build" / "warehouse.duckdb"
 
 
 def dbt_executable() -> Path:
@@ -27,8 +25,9 @@ def dbt_executable() -> Path:
     return Path(sys.executable).with_name("dbt")
 
 
-def dbt_environment(dbt_build_db: Path) -> dict[str, str]:
-    return {**os.environ, "KC_BUILD_DB": str(dbt_build_db)}
+def dbt_environment() -> dict[str, str]:
+    """The environment of a dbt subprocess that parses the project as a refresh would (KC_BUILD_DB unset)."""
+    return {k: v for k, v in os.environ.items() if k != "KC_BUILD_DB"}
 
 
 def _sources_newer_than(manifest: Path) -> bool:
@@ -45,7 +44,7 @@ def ensure_manifest() -> Path:
     if MANIFEST.exists() and not _sources_newer_than(MANIFEST):
         return MANIFEST
     result = subprocess.run([str(dbt_executable()), "parse", "--profiles-dir", ".", "--quiet"],
-                            cwd=DBT_PROJECT_DIR, env=dbt_environment(DEFAULT_DBT_BUILD_DB),
+                            cwd=DBT_PROJECT_DIR, env=dbt_environment(),
                             capture_output=True, text=True)
     if result.returncode != 0 or not MANIFEST.exists():
         raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{result.stdout}{result.stderr}")
@@ -66,15 +65,15 @@ def dbt_target(paths) -> Path:
 
 
 @contextmanager
-def dbt_settings(dbt_build_db: Path):
-    """dbt's environment for one call, set right around it and restored after: the build database
-    (read by profiles.yml)."""
-    saved = os.environ.get("KC_BUILD_DB")
-    os.environ["KC_BUILD_DB"] = str(dbt_build_db)
+def dbt_settings(build_db: Path):
+    """dbt's settings for one in-process call, set right around it and restored after: the working folder
+    is the build folder, where profiles.yml's relative path names the build database, and KC_BUILD_DB
+    is unset (see profiles.yml: one connection setting for every work area keeps dbt's partial parse)."""
+    saved_dir, saved_db = os.getcwd(), os.environ.pop("KC_BUILD_DB", None)
+    os.chdir(build_db.parent)
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("KC_BUILD_DB", None)
-        else:
-            os.environ["KC_BUILD_DB"] = saved
+        os.chdir(saved_dir)
+        if saved_db is not None:
+            os.environ["KC_BUILD_DB"] = saved_db

@@ -1,22 +1,26 @@
 """Verified publication: schemas `marts` and `audit` of the build database, as a new warehouse.duckdb
-and one Parquet file per mart.
+and one Parquet file per mart, swapped in as one whole.
 
 The build database is checkpointed first (an explicit CHECKPOINT that must succeed: a full disk makes
 it fail, and nothing is published). The published database holds only what analysts use, `marts` and
 `audit` (the build's raw, staging and intermediate schemas stay private), copied with their declared
-types and constraints, and checked table by table against the row counts of the build. Every file is
-written completely under a temporary name in the marts directory and fsynced; only then are they
-renamed over the old ones (`os.replace` is atomic within a filesystem), the Parquet files first and
-warehouse.duckdb last. A reader that has the old warehouse open keeps its inode and is never blocked.
-A refresh killed before the renames leaves every published file as it was (its temporary files are
-removed by the next refresh); one killed during the renames, a window of a few milliseconds, can
-leave some Parquet files from the new build beside the old warehouse.duckdb, and the next refresh
-replaces them all.
+types and constraints and checked table by table against the row counts of the build; the Parquet
+files are written from the same checkpointed state.
+
+Each publication is a directory of its own, `<marts>/versions/<run id>/`, written completely (under a
+temporary name, fsynced, read-only) before one pointer, the symbolic link `<marts>/current`, is
+replaced atomically. `<marts>/warehouse.duckdb` and `<marts>/<mart>.parquet` are links through
+`current`, so the paths of the contract (shared/spec/marts.md) always lead to one whole publication: a
+refresh killed at any moment leaves the old one or the new one, never a mix. A reader that has a file
+open keeps its inode. The previous publication is kept for readers still on it; older ones are removed.
+A write-ahead log that a read-write session left beside `warehouse.duckdb` is set aside, so that one
+careless session cannot break the warehouse for everyone.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -48,14 +52,47 @@ def _wal(db: Path) -> Path:
     return db.with_name(db.name + ".wal")
 
 
+KEEP_VERSIONS = 2  # the new publication and the one before it (readers may still hold it open)
+
+
 def publish(paths: Paths, run_id: str) -> list[str]:
     """Publish the finished build database; returns the marts published."""
-    paths.marts_dir.mkdir(parents=True, exist_ok=True)
-    tag = f".tmp-{os.getpid()}"
-    tmp_db = paths.marts_dir / f".warehouse.duckdb{tag}"
-    tmp_db.unlink(missing_ok=True)
-    staged = []
-    con = duckdb.connect(str(paths.build_db))
+    versions = paths.marts_dir / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    final = versions / _version_name(run_id)
+    staging = versions / f".{final.name}.tmp-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        marts = _copy_build(paths.build_db, staging / "warehouse.duckdb", staging, run_id)
+        for path in staging.iterdir():
+            _fsync(path)
+            path.chmod(0o444)  # published files are read, never written
+        _fsync_dir(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a full marts volume is not left full until the next refresh
+        raise
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(staging, final)
+    _fsync_dir(versions)
+    _set_aside_stale_wal(paths.marts_dir)
+    _swap_link(paths.marts_dir / "current", Path("versions") / final.name)
+    for name in ["warehouse.duckdb"] + [f"{m}.parquet" for m in marts]:
+        _ensure_link(paths.marts_dir / name, Path("current") / name)
+    _fsync_dir(paths.marts_dir)
+    _prune(versions, keep=final.name)
+    return marts
+
+
+def _version_name(run_id: str) -> str:
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{run_id[:8]}"
+
+
+def _copy_build(build_db: Path, target: Path, folder: Path, run_id: str) -> list[str]:
+    """Checkpoint the build, copy marts and audit into `target` with their DDL, check the row counts,
+    checkpoint the copy, and write one Parquet file per mart into `folder`."""
+    con = duckdb.connect(str(build_db))
     try:
         con.execute("CHECKPOINT")
         build = con.execute("SELECT current_database()").fetchone()[0]
@@ -64,8 +101,8 @@ def publish(paths: Paths, run_id: str) -> list[str]:
             f"AND schema_name IN {PUBLISHED_SCHEMAS} ORDER BY schema_name, table_name").fetchall()
         marts = [t for s, t, _ in tables if s == "marts"]
         if not marts:
-            raise PublicationError(f"the build database {paths.build_db} has no marts")
-        con.execute(f"ATTACH '{tmp_db}' AS published")
+            raise PublicationError(f"the build database {build_db} has no marts")
+        con.execute(f"ATTACH '{target}' AS published")
         con.execute("USE published")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"CREATE SCHEMA {schema}")
@@ -84,20 +121,48 @@ def publish(paths: Paths, run_id: str) -> list[str]:
         con.execute("CHECKPOINT published")
         con.execute("DETACH published")
         for mart in marts:
-            tmp = paths.marts_dir / f".{mart}.parquet{tag}"
-            con.execute(f"COPY (SELECT * FROM marts.{mart}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
-            staged.append((tmp, paths.marts_dir / f"{mart}.parquet"))
+            con.execute(f"COPY (SELECT * FROM marts.{mart}) TO '{folder / (mart + '.parquet')}' "
+                        "(FORMAT parquet, COMPRESSION zstd)")
     except duckdb.Error as exc:
         raise PublicationError(f"the build could not be published: {exc}") from exc
     finally:
         con.close()
-    for db in (paths.build_db, tmp_db):
+    for db in (build_db, target):
         if _wal(db).exists():
             raise PublicationError(f"{db.name} still has a write-ahead log after its checkpoint: not published")
-    staged.append((tmp_db, paths.published_db))
-    for tmp, _ in staged:
-        _fsync(tmp)
-    for tmp, final in staged:
-        os.replace(tmp, final)
-    _fsync_dir(paths.marts_dir)
     return marts
+
+
+def _swap_link(link: Path, target: Path) -> None:
+    """Point `link` at `target` in one step (a new link renamed over the old one, or over a file)."""
+    temp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
+    temp.unlink(missing_ok=True)
+    temp.symlink_to(target)
+    os.replace(temp, link)
+
+
+def _ensure_link(path: Path, target: Path) -> None:
+    """`path` is a link to `target` (an older layout's regular file there is replaced in one step)."""
+    if path.is_symlink() and Path(os.readlink(path)) == target:
+        return
+    _swap_link(path, target)
+
+
+def _set_aside_stale_wal(marts_dir: Path) -> None:
+    """A `warehouse.duckdb.wal` beside the published link was left by a session that opened the published
+    warehouse read-write; DuckDB would replay it onto the next publication and refuse to open it."""
+    wal = marts_dir / "warehouse.duckdb.wal"
+    if wal.exists():
+        aside = marts_dir / "stale-wal"
+        aside.mkdir(exist_ok=True)
+        os.replace(wal, aside / f"warehouse.duckdb.wal.{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}")
+
+
+def _prune(versions: Path, keep: str) -> None:
+    """Remove publications older than the last KEEP_VERSIONS (names sort by time)."""
+    done = sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in done[:-KEEP_VERSIONS]:
+        if old.name != keep:
+            for path in old.iterdir():
+                path.chmod(0o644)
+            shutil.rmtree(old, ignore_errors=True)

@@ -109,3 +109,5 @@ def clear_leftovers(area: BuildArea) -> None:
     if paths.marts_dir.exists():
         for temp in paths.marts_dir.glob(".*.tmp-*"):
             temp.unlink(missing_ok=True)
+        for temp in paths.marts_dir.glob("versions/.*.tmp-*"):  # a publication killed while being written
+            shutil.rmtree(temp, ignore_errors=True)

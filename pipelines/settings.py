@@ -30,10 +30,6 @@ class Paths:
         return self.build_root / "warehouse.duckdb"
 
     @property
-    def dbt_build_db(self) -> Path:
-        return self.build_db
-
-    @property
     def build_state(self) -> Path:
         """What the build database holds and what was published from it (pipelines/engine.py)."""
         return self.build_root / "state.json"

@@ -19,7 +19,8 @@ def _published(marts: Path) -> dict[str, str]:
 
 
 def _check_whole(marts: Path) -> None:
-    """The published warehouse opens read-only, holds every mart, and every Parquet file reads."""
+    """The published warehouse opens read-only, holds every mart, and every Parquet file reads and holds
+    what the database holds (one publication, never a mix of two)."""
     con = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)
     try:
         names = [r[0] for r in con.execute(
@@ -28,8 +29,28 @@ def _check_whole(marts: Path) -> None:
         assert con.execute("select count(*) from marts.projects").fetchone()[0] == 4
         for name in names:
             con.execute(f"select count(*) from read_parquet('{marts / (name + '.parquet')}')").fetchone()
+        in_db = con.execute("select sum(local_budget_vnd) from marts.projects").fetchone()[0]
+        in_parquet = con.execute(f"select sum(local_budget_vnd) from read_parquet('{marts / 'projects.parquet'}')"
+                                 ).fetchone()[0]
+        assert in_db == in_parquet
     finally:
         con.close()
+
+
+LOOPING_READER = """
+import sys, duckdb
+marts, errors = sys.argv[1], 0
+while True:
+    try:
+        con = duckdb.connect(marts + '/warehouse.duckdb', read_only=True)
+        n = con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()[0]
+        con.execute('select count(*) from marts.projects').fetchone()
+        con.close()
+        if n < 14:
+            print('missing marts', n, flush=True)
+    except Exception as exc:
+        print('error', exc, flush=True)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -74,13 +95,17 @@ def test_kill_9_at_any_moment_leaves_the_published_warehouse_whole(site):
     assert first.wait(timeout=300) == 0, first.stdout.read()
     before = _published(marts)
     reader = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)  # an analyst, throughout
+    # another analyst opens and closes the published warehouse in a loop, throughout
+    looping = subprocess.Popen([sys.executable, "-c", LOOPING_READER, str(marts)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
     killed_during_publish = False
     for attempt, delay in enumerate((0.5, 2.0, 4.0, 7.0, "publish")):
         _correct(root, 121 + attempt)
         process = _start(env)
         deadline = time.monotonic() + 120
-        if delay == "publish":  # the moment temporary files appear in the marts directory
-            while not any(p.name.startswith(".") and ".tmp-" in p.name for p in marts.iterdir()):
+        if delay == "publish":  # the moment the new publication's temporary folder or link appears
+            while not any(p.name.startswith(".") and ".tmp-" in p.name
+                          for p in [*marts.iterdir(), *(marts / "versions").iterdir()]):
                 assert process.poll() is None and time.monotonic() < deadline, "publication never started"
                 time.sleep(0.005)
             killed_during_publish = True
@@ -93,11 +118,20 @@ def test_kill_9_at_any_moment_leaves_the_published_warehouse_whole(site):
         if delay != "publish":
             assert _published(marts) == before  # killed before publication: nothing changed
     assert killed_during_publish
+    looping.kill()
+    assert looping.communicate()[0] == ""  # never a broken or half-published warehouse
     last = _start(env)
     output = last.communicate(timeout=300)[0]
     assert last.returncode == 0, output
     _check_whole(marts)
     assert not [p for p in marts.iterdir() if ".tmp-" in p.name]  # leftovers of the killed runs are gone
+    assert not [p for p in (marts / "versions").iterdir() if ".tmp-" in p.name]
+    assert len(list((marts / "versions").iterdir())) <= 2  # the publication and the one before it
+    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+    with DagsterInstance.from_config(str(root / "dagster")) as instance:  # killed runs are not left "started"
+        assert not instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED]))
+        assert instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.FAILURE]))
     builds = sorted(p.name for p in (root / "work" / "build").iterdir())  # the persistent build and its state
     assert builds == ["state.json", "warehouse.duckdb"]
     assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _orphan_dbt(p, root)]

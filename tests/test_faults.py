@@ -2,6 +2,7 @@
 rejection with a plain reason, or heals; the rest of the inbox is read and nothing wrong is loaded."""
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -101,3 +102,163 @@ def test_a_damaged_cache_entry_is_read_again_never_loaded(tmp_path):
     summary = ingest(paths, incremental=False)
     assert (summary.files_read, summary.files_cached) == (1, 0)
     assert _budgets(paths) == expected
+
+
+def test_a_read_write_session_on_the_published_warehouse_cannot_break_it_for_everyone(tmp_path):
+    """A session that opened the published file read-write and died leaves a write-ahead log beside it,
+    which DuckDB would replay onto the next publication ("WAL does not match database file"): the next
+    publication sets it aside, and every reader opens the warehouse."""
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    _register(raw / "projects" / "hau-giang" / "2019.xlsx")
+    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / "marts"),
+           "KC_WORK_DIR": str(tmp_path / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    refresh = [sys.executable, "-m", "pipelines.cli", "refresh"]
+    assert subprocess.run(refresh, env=env, capture_output=True, timeout=600).returncode == 0
+    marts = tmp_path / "marts"
+    assert (marts / "warehouse.duckdb").is_symlink() and (marts / "current").is_symlink()
+    published = (marts / "warehouse.duckdb").resolve()
+    assert not os.stat(published).st_mode & 0o222  # published files are read-only
+    (marts / "warehouse.duckdb.wal").write_bytes(b"\x00" * 4096)  # what the careless session left
+    _register(raw / "projects" / "hau-giang" / "2019.xlsx", amount=130)
+    assert subprocess.run(refresh, env=env, capture_output=True, timeout=600).returncode == 0
+    assert not (marts / "warehouse.duckdb.wal").exists() and list((marts / "stale-wal").iterdir())
+    con = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT max(local_budget_vnd) FROM marts.projects").fetchone()[0] == 130_000_000
+    finally:
+        con.close()
+
+
+def _mount_tmpfs(path: Path, size: str) -> bool:
+    import subprocess
+
+    path.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True).returncode == 0
+
+
+def _fill(folder: Path, leave_bytes: int) -> Path:
+    """A ballast file that leaves about `leave_bytes` free on the file system of `folder`."""
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    ballast = folder / "ballast"
+    with ballast.open("wb") as handle:
+        handle.truncate(0)
+        block = b"\0" * (1 << 20)
+        remaining = max(0, free - leave_bytes)
+        while remaining > 0:
+            handle.write(block[:min(len(block), remaining)])
+            remaining -= min(len(block), remaining)
+    return ballast
+
+
+def test_a_full_disk_fails_the_refresh_loudly_and_the_last_publication_stays(tmp_path):
+    """The work area, then the marts area, on a small file system that fills up: the refresh exits non-zero
+    with the reason, the published warehouse is unchanged byte for byte, and once there is room again the
+    next refresh publishes correct marts."""
+    import hashlib
+    import subprocess
+    import sys
+
+    import pytest
+
+    work, marts = tmp_path / "work", tmp_path / "marts"
+    if not (_mount_tmpfs(work, "64m") and _mount_tmpfs(marts, "64m")):
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        raw = tmp_path / "raw"
+        _register(raw / "projects" / "hau-giang" / "2019.xlsx")
+        env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(marts), "KC_WORK_DIR": str(work),
+               "DAGSTER_HOME": str(tmp_path / "dagster")}
+        refresh = [sys.executable, "-m", "pipelines.cli", "refresh"]
+        assert subprocess.run(refresh, env=env, capture_output=True, timeout=600).returncode == 0
+
+        def published():
+            return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in marts.iterdir()
+                    if p.is_file() and p.name != "ballast"}
+
+        before = published()
+        for full, amount in ((work, 130), (marts, 140)):
+            ballast = _fill(full, 256 * 1024)
+            _register(raw / "projects" / "hau-giang" / "2019.xlsx", amount=amount)
+            result = subprocess.run(refresh, env=env, capture_output=True, text=True, timeout=600)
+            assert result.returncode == 1, result.stdout + result.stderr
+            assert "refresh FAILED" in result.stderr
+            assert published() == before
+            ballast.unlink()
+        result = subprocess.run(refresh, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr
+        con = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)
+        try:
+            assert con.execute("SELECT max(local_budget_vnd) FROM marts.projects").fetchone()[0] == 140_000_000
+        finally:
+            con.close()
+    finally:
+        subprocess.run(["umount", "-l", str(work)], capture_output=True)
+        subprocess.run(["umount", "-l", str(marts)], capture_output=True)
+
+
+# crafted personal data, each in a place that used to let it through (issue 14, item 7)
+PHONE_IN_REASON, PHONE_NUMBER_CELL, PHONE_AS_COUNT = "0987 222 333", 987666777, 987444555
+PHONE_IN_NAME, ID_IN_NAME = "0912 888 777", "094123987654"
+
+
+def _crafted_census(path: Path) -> Path:
+    head = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Xã/Phường/Thị trấn", "Họ tên chủ cơ sở", "Điện thoại",
+            "Số CCCD/CMND", "Số lao động", "Doanh thu năm (triệu đồng)", "Di động"]
+    return corpus.write_xlsx(path, [
+        ["UBND TỈNH SÓC TRĂNG"], ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"], head,
+        [1, "CS-1", "Cơ sở Bánh pía Út Hoa", "Cơ sở", "Xã Đại Tâm", "Trần Thị Hoa", "0912 345 678", "094123456789",
+         5, 320.5, PHONE_NUMBER_CELL],
+        [2, "CS-2", "Cơ sở Lò Gạch", "Cơ sở", "Xã Đại Tâm", "Lê Văn Gạch", "0913 000 111", "094100000111",
+         f"ĐT {PHONE_IN_REASON}", 100, None],
+        [3, "CS-3", "Cơ sở Mắm", "Cơ sở", "Xã Đại Tâm", "Lý Thị Mắm", "0913 000 222", "094100000222",
+         PHONE_AS_COUNT, 100, PHONE_NUMBER_CELL],
+        [4, "CS-4", f"Cơ sở Nem {PHONE_IN_NAME} CCCD {ID_IN_NAME}", "Cơ sở", "Xã Đại Tâm", "Tô Văn Nem",
+         "0913 000 333", "094100000333", 3, 50, None],
+    ])
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def test_crafted_personal_data_reaches_no_file_the_refresh_writes(tmp_path):
+    """After a refresh, a scan of every file it wrote (warehouse, Parquet, audit, cache, build, Dagster
+    storage and logs, dbt's target) finds none of the crafted phone or ID numbers, in any spacing."""
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    _crafted_census(raw / "census" / "soc-trang" / "2018.xlsx")
+    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / "marts"),
+           "KC_WORK_DIR": str(tmp_path / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(tmp_path / "marts" / "warehouse.duckdb"), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT facility_name FROM marts.facilities ORDER BY 1").fetchall()]
+        assert names == ["Cơ sở Bánh pía Út Hoa", "Cơ sở Nem *** CCCD ***"]  # masked, and loaded
+        assert con.execute("SELECT rule FROM audit.row_warnings").fetchall() == [("personal_data_masked",)]
+        reasons = [r[0] for r in con.execute("SELECT reason FROM audit.rejected_rows ORDER BY row_number").fetchall()]
+        assert reasons[0] == "Số lao động: 'ĐT ***' is not a number" and "too large to be a count" in reasons[1]
+    finally:
+        con.close()
+    status = subprocess.run([sys.executable, "-m", "pipelines.cli", "status"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    crafted = [_digits(PHONE_IN_REASON), str(PHONE_NUMBER_CELL), str(PHONE_AS_COUNT), _digits(PHONE_IN_NAME),
+               ID_IN_NAME, "0912345678", "094123456789"]
+    found = []
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_symlink() and raw not in p.parents]
+    for path in written:
+        data = path.read_bytes()
+        for number in crafted:
+            spaced = re.compile(rb"[ .\-]?".join(re.escape(d.encode()) for d in number))
+            if spaced.search(data) or number.encode("utf-16-le") in data:
+                found.append((path.relative_to(tmp_path).as_posix(), number))
+    for text in (result.stdout + result.stderr, status.stdout + status.stderr):
+        found += [("output", n) for n in crafted if n in _digits(text)]
+    assert len(written) > 20 and not found, found

@@ -26,13 +26,13 @@ class CensusParser(RegisterParser):
         reasons: list[str] = []
         rec: dict = {}
         rec["facility_code"] = self.text_code(cells.get("facility_code"))
-        rec["facility_name"] = clean(cells.get("facility_name"))
+        rec["facility_name"] = self.free_text("facility_name", cells, ctx)
         if not rec["facility_name"]:
             reasons.append("no facility name" + (f" (code {rec['facility_code']})" if rec["facility_code"] else ""))
         rec["facility_name_key"] = name_key(rec["facility_name"])
         rec["facility_type"], rec["facility_type_raw"] = self.coded("facility_type", cells, ctx)
-        rec["industry"] = clean(cells.get("industry"))
-        rec["commune"] = clean(cells.get("commune"))
+        rec["industry"] = self.free_text("industry", cells, ctx)
+        rec["commune"] = self.free_text("commune", cells, ctx)
         rec["commune_key"] = place_key(rec["commune"])
         rec["district"] = clean(cells.get("district")) or ctx.section.get("district")
         rec["district_key"] = place_key(rec["district"])

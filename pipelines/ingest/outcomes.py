@@ -31,7 +31,7 @@ class OutcomesParser(RegisterParser):
         rec: dict = {}
         rec["project_code"] = self.text_code(cells.get("project_code"))
         rec["facility_code"] = self.text_code(cells.get("facility_code"))
-        rec["facility_name"] = clean(cells.get("facility_name"))
+        rec["facility_name"] = self.free_text("facility_name", cells, ctx)
         if not rec["facility_name"] and not rec["facility_code"]:
             reasons.append("no facility name or code")
         rec["facility_name_key"] = name_key(rec["facility_name"])

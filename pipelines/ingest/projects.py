@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .register import RegisterParser, RowContext
+from .register import RegisterParser, RowContext, mask_text
 from .text import clean, fold, name_key, place_key
 
 TOTAL_TOLERANCE_VND = 1_000
@@ -34,7 +34,7 @@ class ProjectsParser(RegisterParser):
         cfg = self.config
         reasons: list[str] = []
         rec: dict = {}
-        name = clean(cells.get("project_name"))
+        name = self.free_text("project_name", cells, ctx)
         code = self.text_code(cells.get("project_code"))
         if not name and not code:
             reasons.append("no project name or code")
@@ -56,7 +56,7 @@ class ProjectsParser(RegisterParser):
 
         rec["program_level"], rec["program_level_raw"] = self.program_level(cells, ctx, reasons)
 
-        rec["location"] = clean(cells.get("location"))
+        rec["location"] = self.free_text("location", cells, ctx)
         rec["location_key"] = place_key(rec["location"])
         province, rec["province_source"] = self.province(cells, ctx, year, reasons, rec["location"])
         if province is not None:
@@ -64,6 +64,10 @@ class ProjectsParser(RegisterParser):
 
         beneficiary = cells.get("beneficiary_name")
         names = [n for n in (clean(x) for x in _MULTI_NAME.split(str(beneficiary))) if n] if beneficiary else []
+        if any(mask_text(n) != n for n in names):
+            names = [mask_text(n) for n in names]
+            self.warn(ctx, "personal_data_masked", f"{ctx.table.header_text['beneficiary_name']}: a phone or ID "
+                                                   "number in the text was masked (***)")
         rec["beneficiary_name"] = "; ".join(names) or None
         rec["beneficiary_keys"] = "; ".join(name_key(n) for n in names) or None
         column_type, type_raw = self.coded("beneficiary_type", cells, ctx)

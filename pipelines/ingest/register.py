@@ -194,13 +194,23 @@ def mask_text(value):
     return NATIONAL_ID_SHAPE.sub(MASK, PHONE_SHAPE.sub(MASK, value))
 
 
-def raw_cells(row: list, table: Table | None, personal_fields=(), row_index: int | None = None) -> dict:
+def _id_shaped_number(value) -> bool:
+    """A numeric cell of 9 to 12 digits: what a phone number or a national ID becomes in a number cell."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, float) and not value.is_integer():
+        return False
+    return 9 <= len(str(abs(int(value)))) <= 12
+
+
+def raw_cells(row: list, table: Table | None, personal_fields=(), row_index: int | None = None,
+              amount_fields=()) -> dict:
     """The original cells of a row as a JSON-able dict keyed by header (or column letter).
 
     Cells under a personal-data column are masked whatever they hold; elsewhere, text shaped like a
     phone number or a national ID is masked too (it may sit in a column nobody mapped).
     """
-    names, personal = {}, set()
+    names, personal, mapped = {}, set(), set()
     if table is not None:
         for r in table.header_rows:  # every header cell, mapped or not ("Ghi chú")
             for col, value in enumerate(table.sheet.rows[r] if r < len(table.sheet.rows) else []):
@@ -208,6 +218,9 @@ def raw_cells(row: list, table: Table | None, personal_fields=(), row_index: int
                     names[col] = " ".join(value.split())
         names.update({col: table.header_text[f] for f, col in table.columns.items()})
         personal = {table.columns[f] for f in personal_fields if f in table.columns}
+        # money columns hold 9-to-12-digit values by nature (150,000,000 đồng); any other column holding one
+        # may hold a phone number or an ID typed as a number
+        mapped = {table.columns[f] for f in amount_fields if f in table.columns}
     out = {}
     for col, value in enumerate(row):
         if table is not None and row_index is not None:
@@ -217,8 +230,8 @@ def raw_cells(row: list, table: Table | None, personal_fields=(), row_index: int
         key = names.get(col, _column_letter(col))
         if key in out:
             key = f"{key} [{_column_letter(col)}]"
-        if col in personal:
-            out[key] = MASK
+        if col in personal or (col not in mapped and _id_shaped_number(value)):
+            out[key] = MASK  # a phone typed as a number loses its 0: 987666777 in "Di động"
         else:
             out[key] = value.isoformat() if hasattr(value, "isoformat") else mask_text(value)
     return out
@@ -303,14 +316,15 @@ class RegisterParser:
                 # be guesses: it is recorded so that the province can unhide or delete it
                 result.rejected.append(RejectedRow(sheet.name, row_number, "hidden row: not read (unhide it if it "
                                                    "should count, or delete it)", raw_cells(row, table, cfg.personal_fields,
-                                                   table.data_start + offset)))
+                                                   table.data_start + offset, cfg.money_fields)))
                 continue
             ctx.warnings = []
             record, reasons = self.record(cells, ctx)
             if reasons:
                 # a reason may quote a cell: phone- or ID-shaped digits in it are masked like the cells
                 result.rejected.append(RejectedRow(sheet.name, row_number, mask_text("; ".join(reasons)),
-                                                   raw_cells(row, table, cfg.personal_fields, table.data_start + offset),
+                                                   raw_cells(row, table, cfg.personal_fields, table.data_start + offset,
+                                                             cfg.money_fields),
                                                    record.get("year")))
                 continue
             record.update(source_sheet=sheet.name, source_row=row_number)
@@ -385,15 +399,28 @@ class RegisterParser:
     def _within(value, bound: int, what: str, name: str, cells: dict, ctx: RowContext, reasons: list[str]):
         if value is None:
             return None
-        header = ctx.table.header_text[name]
+        header, cell = ctx.table.header_text[name], cells.get(name)
+        if isinstance(cell, float) and cell.is_integer():
+            cell = int(cell)  # as the sheet shows it (and as the masking recognises a phone typed as a number)
         if value < 0:
-            reasons.append(f"{header}: '{cells.get(name)}' is negative: {what} cannot be below zero")
+            reasons.append(f"{header}: '{cell}' is negative: {what} cannot be below zero")
             return None
         if value > bound:
-            reasons.append(f"{header}: '{cells.get(name)}' is too large to be {what} (more than {bound:,}): "
+            reasons.append(f"{header}: '{cell}' is too large to be {what} (more than {bound:,}): "
                            "check the number and its unit")
             return None
         return value
+
+    def free_text(self, name: str, cells: dict, ctx: RowContext) -> str | None:
+        """A free-text cell (a name, a place) as it will be published: phone- or ID-shaped digits in it are
+        masked, and the row is loaded with a warning instead of failing every province's publication at
+        the warehouse's personal-data check."""
+        text = clean(cells.get(name))
+        masked = mask_text(text)
+        if masked != text:
+            header = ctx.table.header_text.get(name, name)
+            self.warn(ctx, "personal_data_masked", f"{header}: a phone or ID number in the text was masked (***)")
+        return masked
 
     def warn(self, ctx: RowContext, rule: str, message: str) -> None:
         """Record that the current row broke `rule` but is loaded (its value is still usable)."""
