@@ -163,7 +163,7 @@ def published_warehouse(context: AssetExecutionContext, refresh_lock: RefreshLoc
     """warehouse.duckdb (schemas marts and audit) and one Parquet file per mart, verified, then replaced
     in the marts directory."""
     area = refresh_lock.area
-    marts = publish(area.paths, area.run_id)
+    marts = publish(area.paths, area.run_id, [key.path[-1] for key in MART_KEYS])
     state = BuildState.load(area.paths)
     state.published, state.published_run, state.published_to = state.built, area.run_id, str(area.paths.marts_dir)
     state.save(area.paths)

@@ -55,8 +55,9 @@ def _wal(db: Path) -> Path:
 KEEP_VERSIONS = 2  # the new publication and the one before it (readers may still hold it open)
 
 
-def publish(paths: Paths, run_id: str) -> list[str]:
-    """Publish the finished build database; returns the marts published."""
+def publish(paths: Paths, run_id: str, expected_marts: list[str] = ()) -> list[str]:
+    """Publish the finished build database; returns the marts published. Every mart of `expected_marts`
+    (the dbt manifest's) must be there, or nothing is published."""
     versions = paths.marts_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     final = versions / _version_name(run_id)
@@ -65,6 +66,9 @@ def publish(paths: Paths, run_id: str) -> list[str]:
     staging.mkdir()
     try:
         marts = _copy_build(paths.build_db, staging / "warehouse.duckdb", staging, run_id)
+        missing = sorted(set(expected_marts) - set(marts))
+        if missing:
+            raise PublicationError(f"the build database lacks marts {', '.join(missing)}: not published")
         for path in staging.iterdir():
             _fsync(path)
             path.chmod(0o444)  # published files are read, never written

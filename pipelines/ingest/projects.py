@@ -45,8 +45,6 @@ class ProjectsParser(RegisterParser):
             rec[f"{f}_vnd"] = self.money(f, cells, ctx, reasons)
         if not reasons and all(rec[f"{f}_vnd"] is None for f in cfg.money_fields):
             reasons.append("no amount in any money column")
-        if not reasons:
-            self._check_total(rec, ctx, reasons)
         for f in ("jobs_created", "trainees"):
             rec[f] = self.count(f, cells, ctx, reasons)
         rec["year"] = year = self.year("year", cells, ctx, reasons)
@@ -55,6 +53,12 @@ class ProjectsParser(RegisterParser):
         rec["approved_on_precision"] = approved.precision if approved else None
 
         rec["program_level"], rec["program_level_raw"] = self.program_level(cells, ctx, reasons)
+        support = rec.pop("state_support_vnd", None)
+        if support is not None and rec["program_level"] is not None:
+            # the register's single support column is central money on a national row, local on a local one
+            rec["central_budget_vnd" if rec["program_level"] == "national" else "local_budget_vnd"] = support
+        if not reasons:
+            self._check_total(rec, ctx, reasons)
 
         rec["location"] = self.free_text("location", cells, ctx)
         rec["location_key"] = place_key(rec["location"])
@@ -83,6 +87,20 @@ class ProjectsParser(RegisterParser):
         rec["status"] = status or "unknown"
         rec["support_content_raw"] = clean(cells.get("support_content"))
         return rec, reasons
+
+    def layout_problem(self, table) -> str | None:
+        """A register whose money columns cannot be assigned to central, local and contribution is refused:
+        loaded, its state support would be published as zero (or counted twice)."""
+        columns = table.columns
+        if "state_support" in columns and ({"central_budget", "local_budget"} & columns.keys()):
+            return (f"the money columns cannot be assigned: '{table.header_text['state_support']}' and a central or "
+                    "local column (NSTW/NSĐP) side by side; keep one support column with a 'Cấp' column, or "
+                    "separate central and local columns")
+        if not ({"central_budget", "local_budget", "state_support"} & columns.keys()) and (
+                {"beneficiary_contribution", "total_cost"} & columns.keys()):
+            return ("no column for the state support (central KCQG / local KCĐP, or one support column with the "
+                    "level): name the money columns, for example 'Kinh phí KCQG', 'Kinh phí KCĐP', 'Đối ứng'")
+        return None
 
     def _check_total(self, rec: dict, ctx: RowContext, reasons: list[str]) -> None:
         """Where the row gives a total, central + local + contribution must equal it (within 1,000 đồng,

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from .. import reference
-from .text import compact, contains_phrase, fold
+from .text import compact, contains_phrase, fold, name_key
 
 REFORM_YEAR = 2025
 _PREFIXES = ("tinh ", "thanh pho ", "tp ", "t ", "tp. ", "ubnd tinh ", "so cong thuong ")
@@ -71,13 +71,21 @@ class ProvinceResolver:
         self.new_to_olds: dict[str, list[str]] = {}
         for old, new in self.old_to_new.items():
             self.new_to_olds.setdefault(new, []).append(old)
-        districts = reference.district_names_pre2025()
-        self.districts: dict[str, list[tuple[str, str]]] = {}
-        for row in districts.itertuples():
-            self.districts.setdefault(self.old_to_new[row.province_code], []).append(
-                (fold(row.district_name), row.province_code))
+        # Places are compared with their tones (name_key: case, spacing, NFC/NFD and tone placement
+        # ignored): folded, "Xã Mỹ Thọ" (Đồng Tháp) would read as "Mỹ Tho" (Tiền Giang).
+        self.districts = self._places_by_unit(reference.district_names_pre2025(), "district_name")
+        self.communes = self._places_by_unit(reference.communes_pre2025(), "commune_name")
         old_names = reference.provinces_pre2025()
-        self.old_name_phrase = {r.province_code: fold(r.province_name) for r in old_names.itertuples()}
+        self.old_name_phrase = {r.province_code: name_key(r.province_name) for r in old_names.itertuples()}
+
+    def _places_by_unit(self, frame, column: str) -> dict[str, list[tuple[str, str]]]:
+        """2025 unit → [(place key, old province code)] for the districts or communes of its old provinces."""
+        places: dict[str, set[tuple[str, str]]] = {}
+        for code, name in zip(frame["province_code"], frame[column]):
+            name = re.sub(r"\s*\([^)]*\)\s*$", "", name if isinstance(name, str) else "")  # "Cao Lãnh (Thành phố)": its kind
+            if name:
+                places.setdefault(self.old_to_new[code], set()).add((name_key(name), code))
+        return {unit: sorted(pairs) for unit, pairs in places.items()}
 
     def _from_old(self, code: str) -> Province:
         return Province(code, self.old_to_new[code])
@@ -112,20 +120,22 @@ class ProvinceResolver:
 
     @lru_cache(maxsize=1 << 14)
     def place_in_old(self, province: Province, location: str | None) -> Province:
-        """For a 2025 unit merged from several old provinces: the old one its location names, if unique."""
+        """For a 2025 unit merged from several old provinces: the old one its location names (an old
+        province's name, else a district, else a commune or ward of exactly one of them). A place found
+        in two old provinces leaves the old province empty: never a guess."""
         if province.code is not None or not location:
             return province
-        folded = fold(location)
-        candidates = {
-            old for old in self.new_to_olds.get(province.code_2025, [])
-            if contains_phrase(folded, self.old_name_phrase[old])
-        }
-        if not candidates:
-            candidates = {
-                old for name, old in self.districts.get(province.code_2025, []) if contains_phrase(folded, name)
-            }
-        if len(candidates) == 1:
-            return Province(candidates.pop(), province.code_2025)
+        key = name_key(location)
+        olds = self.new_to_olds.get(province.code_2025, [])
+        for candidates in (
+            {old for old in olds if contains_phrase(key, self.old_name_phrase[old])},
+            {old for name, old in self.districts.get(province.code_2025, []) if contains_phrase(key, name)},
+            {old for name, old in self.communes.get(province.code_2025, []) if contains_phrase(key, name)},
+        ):
+            if len(candidates) == 1:
+                return Province(candidates.pop(), province.code_2025)
+            if candidates:
+                return province  # named in more than one old province: ambiguous
         return province
 
 

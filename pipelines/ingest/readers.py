@@ -48,7 +48,7 @@ def read_sheets(path: Path, fmt: FileFormat | None = None, limits: Limits | None
     if fmt.kind == "csv":
         sheets = [_read_csv(path)]
     else:
-        sheets = _read_workbook(path, limits)
+        sheets = _read_workbook(path, limits, fmt.kind)
     for sheet in sheets:
         sheet.date1904 = fmt.date1904
         sheet.hidden_rows = fmt.hidden_rows.get(sheet.name, set())
@@ -57,7 +57,7 @@ def read_sheets(path: Path, fmt: FileFormat | None = None, limits: Limits | None
     return sheets
 
 
-def _read_workbook(path: Path, limits: Limits) -> list[Sheet]:
+def _read_workbook(path: Path, limits: Limits, kind: str = "xlsx") -> list[Sheet]:
     try:
         with path.open("rb") as f:
             workbook = calamine.CalamineWorkbook.from_filelike(f)
@@ -66,6 +66,7 @@ def _read_workbook(path: Path, limits: Limits) -> list[Sheet]:
     except Exception as exc:  # calamine raises several error types for damaged files
         raise _damaged(exc) from exc
     sheets = []
+    ods_merges = _ods_merges(path) if kind == "ods" else {}  # calamine does not report them for .ods
     try:
         for meta in workbook.sheets_metadata:
             sheet = workbook.get_sheet_by_name(meta.name)
@@ -80,6 +81,7 @@ def _read_workbook(path: Path, limits: Limits) -> list[Sheet]:
                     merged.append((r0, c0, r1, c1))
             except Exception:  # merged ranges are not available for every format
                 merged = []
+            merged = merged or ods_merges.get(meta.name, [])
             visible = str(meta.visible).lower().endswith("visible") and "hidden" not in str(meta.visible).lower()
             sheets.append(Sheet(meta.name, rows, visible, merged))
     except UnreadableFile:
@@ -89,6 +91,41 @@ def _read_workbook(path: Path, limits: Limits) -> list[Sheet]:
     finally:
         workbook.close()
     return sheets
+
+
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def _ods_merges(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Merged ranges of every sheet of an .ods file, from its content.xml (spanned cells), 0-based."""
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+
+    def attr(element, name: str, default: int = 1) -> int:
+        return int(element.get(f"{{{_ODS_TABLE}}}{name}", default))
+
+    merges: dict[str, list[tuple[int, int, int, int]]] = {}
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
+            sheet, row, col = None, -1, 0
+            for event, element in iterparse(content, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if event == "start" and tag == "table":
+                    sheet, row = element.get(f"{{{_ODS_TABLE}}}name"), -1
+                    merges[sheet] = []
+                elif event == "start" and tag == "table-row":
+                    row, col = row + 1, 0
+                elif event == "end" and tag == "table-row":
+                    row += attr(element, "number-rows-repeated") - 1
+                    element.clear()
+                elif event == "end" and tag in ("table-cell", "covered-table-cell"):
+                    rows, cols = attr(element, "number-rows-spanned"), attr(element, "number-columns-spanned")
+                    if tag == "table-cell" and (rows > 1 or cols > 1):
+                        merges[sheet].append((row, col, row + rows - 1, col + cols - 1))
+                    col += attr(element, "number-columns-repeated")
+    except (OSError, KeyError, zipfile.BadZipFile, SyntaxError, ValueError):
+        return {}
+    return merges
 
 
 def _convert_legacy(sheet: Sheet) -> None:

@@ -194,6 +194,32 @@ def mask_text(value):
     return NATIONAL_ID_SHAPE.sub(MASK, PHONE_SHAPE.sub(MASK, value))
 
 
+def _fill_vertical_merges(table: Table) -> list[list]:
+    """The data rows, with each cell merged down over several rows given to every row it covers: an
+    office that merges "Cấp" over all national projects, or a district over its communes, means the value
+    for each of them (only the top row holds it in the file). Read columns only; a merge across columns
+    (a section label) is left alone."""
+    rows = table.sheet.rows[table.data_start:]
+    read = set(table.columns.values())
+    filled = None
+    for r0, c0, r1, c1 in table.sheet.merged:
+        if r1 <= r0 or r0 < table.data_start or c0 not in read:
+            continue
+        top = table.sheet.rows[r0][c0] if c0 < len(table.sheet.rows[r0]) else None
+        if top is None or (isinstance(top, str) and not top.strip()):
+            continue
+        for r in range(r0 + 1, min(r1, len(table.sheet.rows) - 1) + 1):
+            offset = r - table.data_start
+            if filled is None:
+                filled = list(rows)
+            row = list(filled[offset])
+            row += [None] * (c0 + 1 - len(row))
+            if row[c0] is None or (isinstance(row[c0], str) and not row[c0].strip()):
+                row[c0] = top
+                filled[offset] = row
+    return filled if filled is not None else rows
+
+
 def _id_shaped_number(value) -> bool:
     """A numeric cell of 9 to 12 digits: what a phone number or a national ID becomes in a number cell."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -258,6 +284,10 @@ class RegisterParser:
     def record(self, cells: dict, ctx: RowContext) -> tuple[dict, list[str]]:
         raise NotImplementedError
 
+    def layout_problem(self, table: Table) -> str | None:
+        """Why a table found in a sheet cannot be read as this dataset (it is then refused), or None."""
+        return None
+
     # --- file level ---------------------------------------------------------------------------
     def parse(self, sheets: list[Sheet], relative_path: str) -> ParsedFile:
         result = ParsedFile()
@@ -271,6 +301,10 @@ class RegisterParser:
                 result.sheets.append(SheetResult(sheet.name, None, "empty sheet" if empty else
                                                  f"no {self.table_name} found (no header row with the expected columns)"))
                 continue
+            problem = self.layout_problem(table)
+            if problem:  # a layout only half understood is refused, never guessed
+                result.sheets.append(SheetResult(sheet.name, None, problem))
+                continue
             result.sheets.append(SheetResult(sheet.name, table))
             self._parse_table(table, relative_path, result)
         return result
@@ -279,7 +313,7 @@ class RegisterParser:
     def _parse_table(self, table: Table, relative_path: str, result: ParsedFile) -> None:
         cfg = self.config
         sheet = table.sheet
-        rows = sheet.rows[table.data_start:]
+        rows = _fill_vertical_merges(table)
         cols = table.columns
         numeric = [f for f in cfg.money_fields + cfg.count_fields + cfg.quantity_fields if f in cols]
         styles = {f: decide_style(r[cols[f]] for r in rows if cols[f] < len(r)) for f in numeric}

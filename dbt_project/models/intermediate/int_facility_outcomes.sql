@@ -32,7 +32,7 @@ linked_project as (
 ),
 
 facility_names as (
-    select keys.facility_key, census.match_scope, census.facility_code, census.facility_name_key
+    select keys.facility_key, census.match_scope, census.facility_code_key, census.facility_name_key
     from {{ ref('stg_census') }} as census
     inner join {{ ref('int_census_facility_keys') }} as keys using (census_row_key)
 ),
@@ -42,7 +42,7 @@ linked_facility as (
         o.outcome_key,
         coalesce(
             (select any_value(f.facility_key) from facility_names as f
-             where f.match_scope = o.match_scope and f.facility_code = o.facility_code),
+             where f.match_scope = o.match_scope and f.facility_code_key = o.facility_code_key),
             (select case when count(distinct f.facility_key) = 1 then any_value(f.facility_key) end
              from facility_names as f
              where f.match_scope = o.match_scope and f.facility_name_key = o.facility_name_key)

@@ -4,6 +4,7 @@ select
     md5(concat_ws('|', source_sha256, source_sheet, source_row::varchar)) as census_row_key,
     coalesce('pre2025:' || province_code, '2025:' || province_code_2025) as match_scope,
     nullif(trim(facility_code), '') as facility_code,
+    {{ code_key('facility_code') }} as facility_code_key,
     facility_name,
     facility_name_key,
     coalesce(commune_key, '') as commune_key,

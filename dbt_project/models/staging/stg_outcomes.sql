@@ -4,6 +4,7 @@ select
     coalesce('pre2025:' || province_code, '2025:' || province_code_2025) as match_scope,
     nullif(trim(project_code), '') as project_code,
     nullif(trim(facility_code), '') as facility_code,
+    {{ code_key('facility_code') }} as facility_code_key,
     facility_name,
     facility_name_key,
     output_unit,

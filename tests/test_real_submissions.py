@@ -1,0 +1,165 @@
+"""Real submissions read right or refused (issue 15): layouts provincial offices really make."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_xlsx
+
+HEADER = ["STT", "Cấp", "Tên đề án", "Đơn vị thụ hưởng", "Loại hình", "Kinh phí NSTW (triệu đồng)",
+          "Kinh phí NSĐP (triệu đồng)"]
+# "Cấp" (column B) merged down over the three national projects; "Loại hình" (column E) over two of them
+ROWS = [
+    ["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2021"], HEADER,
+    [1, "KCQG", "Máy sấy nông sản", "Cơ sở Tân Hưng", "Hộ kinh doanh", 300, None],
+    [2, None, "Máy xay xát gạo", "Cơ sở Phú Lộc", None, 250, None],
+    [3, None, "Lò sấy bánh pía", "HTX Mỹ Xuyên", "Hợp tác xã", 200, None],
+    [4, "KCĐP", "Hội chợ triển lãm", "Cơ sở Đại Tâm", "Cơ sở", None, 40],
+]
+MERGES = [(3, 1, 5, 1), (3, 4, 4, 4)]  # 0-based (first row, first col, last row, last col)
+EXPECTED = [("Máy sấy nông sản", "national", "household_business", 300_000_000, None),
+            ("Máy xay xát gạo", "national", "household_business", 250_000_000, None),
+            ("Lò sấy bánh pía", "national", "cooperative", 200_000_000, None),
+            ("Hội chợ triển lãm", "local", "establishment", None, 40_000_000)]
+
+
+def _xlsx(path: Path) -> Path:
+    merges = [(r0, c0, r1, c1, ROWS[r0][c0]) for r0, c0, r1, c1 in MERGES]
+    return write_xlsx(path, ROWS, merges=merges)
+
+
+def _xls(path: Path) -> Path:
+    import xlwt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    merged_cells = {(r, c) for r0, c0, r1, c1 in MERGES for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    for r0, c0, r1, c1 in MERGES:
+        sheet.write_merge(r0, r1, c0, c1, ROWS[r0][c0])
+    for r, row in enumerate(ROWS):
+        for c, value in enumerate(row):
+            if value is not None and (r, c) not in merged_cells:
+                sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def _ods(path: Path) -> Path:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.text import P
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spans = {(r0, c0): r1 - r0 + 1 for r0, c0, r1, c1 in MERGES}
+    covered = {(r, c0) for r0, c0, r1, c1 in MERGES for r in range(r0 + 1, r1 + 1)}
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="Sheet1")
+    for r, row in enumerate(ROWS):
+        tr = TableRow()
+        for c in range(len(HEADER)):
+            value = row[c] if c < len(row) else None
+            if (r, c) in covered:
+                tr.addElement(CoveredTableCell())
+                continue
+            extra = {"numberrowsspanned": str(spans[(r, c)])} if (r, c) in spans else {}
+            if isinstance(value, (int, float)):
+                cell = TableCell(valuetype="float", value=value, **extra)
+            else:
+                cell = TableCell(**({"valuetype": "string"} if value is not None else {}), **extra)
+            if value is not None:
+                cell.addElement(P(text=str(value)))
+            tr.addElement(cell)
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("write", [_xlsx, _xls, _ods], ids=["xlsx", "xls", "ods"])
+def test_a_value_merged_down_over_rows_belongs_to_every_row(tmp_path, parse, write):
+    path = write(tmp_path / f"soc-trang-2021.{write.__name__[1:]}")
+    result = parse(path, f"projects/soc-trang/{path.name}")
+    assert not result.rejected, [r.reason for r in result.rejected]
+    assert [(r["project_name"], r["program_level"], r["beneficiary_type"], r["central_budget_vnd"],
+             r["local_budget_vnd"]) for r in result.records] == EXPECTED
+
+
+def _census_wave(path: Path, year: int, code) -> Path:
+    head = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Xã/Phường/Thị trấn", "Số lao động"]
+    return write_xlsx(path, [["UBND TỈNH SÓC TRĂNG"], [f"KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM {year}"],
+                             head, [1, code, "Cơ sở Bánh pía Út Hoa", "Cơ sở", "Xã Đại Tâm", 5],
+                             [2, "CS-9", "Cơ sở Lò Gạch", "Cơ sở", "Xã Đại Tâm", 7]])
+
+
+def test_a_code_that_lost_its_leading_zeros_is_the_same_facility(tmp_path):
+    """"00017" typed as text in one census wave came back as the number 17 in the next (Excel drops the
+    zeros): one facility, surveyed in two waves."""
+    import os
+    import subprocess
+    import sys
+
+    import duckdb
+
+    raw = tmp_path / "raw"
+    _census_wave(raw / "census" / "soc-trang" / "2018.xlsx", 2018, "00017")
+    _census_wave(raw / "census" / "soc-trang" / "2019.xlsx", 2019, 17)
+    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / "marts"),
+           "KC_WORK_DIR": str(tmp_path / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(tmp_path / "marts" / "warehouse.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT facility_name, waves, first_survey_year, last_survey_year FROM marts.facilities "
+                           "ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert rows == [("Cơ sở Bánh pía Út Hoa", 2, 2018, 2019), ("Cơ sở Lò Gạch", 2, 2018, 2019)]
+
+
+SUPPORT_HEADER = ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Kinh phí khuyến công (hỗ trợ)", "Đối ứng",
+                  "Tổng kinh phí"]
+
+
+@pytest.mark.parametrize("unit_row", [False, True], ids=["unit-in-title", "unit-row"])
+def test_one_support_column_is_central_or_local_by_the_row_level(tmp_path, parse, unit_row):
+    rows = [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2022"], ["ĐVT: triệu đồng"], SUPPORT_HEADER]
+    if unit_row:
+        rows = rows[:2] + [SUPPORT_HEADER, ["", "", "", "", "triệu đồng", "triệu đồng", "triệu đồng"]]
+    rows += [[1, "Máy sấy nông sản", "KCQG", "Cơ sở Tân Hưng", 300, 700, 1000],
+             [2, "Hội chợ triển lãm", "KCĐP", "Cơ sở Đại Tâm", 40, 0, 40]]
+    path = write_xlsx(tmp_path / "st-2022.xlsx", rows)
+    result = parse(path, "projects/soc-trang/st-2022.xlsx")
+    assert not result.rejected, [r.reason for r in result.rejected]
+    assert [(r["program_level"], r["central_budget_vnd"], r["local_budget_vnd"], r["beneficiary_contribution_vnd"])
+            for r in result.records] == [("national", 300_000_000, None, 700_000_000),
+                                         ("local", None, 40_000_000, 0)]
+
+
+@pytest.mark.parametrize("header, reason", [
+    (["STT", "Tên đề án", "Cấp", "Kinh phí hỗ trợ", "Kinh phí NSTW", "Đối ứng"], "cannot be assigned"),
+    (["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Đối ứng", "Tổng kinh phí"], "no column for the state support"),
+], ids=["support-beside-central", "no-support-column"])
+def test_money_columns_that_cannot_be_assigned_refuse_the_file(tmp_path, parse, header, reason):
+    path = write_xlsx(tmp_path / "x.xlsx", [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2022"], header,
+                                            [1, "Máy sấy", "KCQG", 300, 200, 700]])
+    result = parse(path, "projects/soc-trang/x.xlsx")
+    assert not result.records and not result.tables
+    assert reason in result.sheets[0].note
+
+
+def test_places_are_matched_with_their_tones_and_an_ambiguous_place_is_left_empty(tmp_path, parse):
+    """2025 Đồng Tháp is old Đồng Tháp (87) and Tiền Giang (82). "Xã Mỹ Thọ" is a commune of old Đồng
+    Tháp, "Mỹ Tho" a city of Tiền Giang: compared without tones they were one place."""
+    rows = [["UBND TỈNH ĐỒNG THÁP"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2025"],
+            ["STT", "Tên đề án", "Cấp", "Địa bàn", "Kinh phí NSĐP (triệu đồng)"],
+            [1, "Máy sấy lúa", "KCĐP", "Xã Mỹ Thọ", 100],
+            [2, "Lò sấy trái cây", "KCĐP", "Thành phố Mỹ Tho", 80],
+            [3, "Hội chợ", "KCĐP", "Phường 1", 20],
+            [4, "Bao bì", "KCĐP", "xa my tho", 10]]
+    path = write_xlsx(tmp_path / "dt-2025.xlsx", rows)
+    result = parse(path, "projects/dong-thap/dt-2025.xlsx")
+    assert [(r["location"], r["province_code"], r["province_code_2025"]) for r in result.records] == [
+        ("Xã Mỹ Thọ", "87", "82"), ("Thành phố Mỹ Tho", "82", "82"), ("Phường 1", None, "82"),
+        ("xa my tho", None, "82")]
