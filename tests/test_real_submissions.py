@@ -163,3 +163,33 @@ def test_places_are_matched_with_their_tones_and_an_ambiguous_place_is_left_empt
     assert [(r["location"], r["province_code"], r["province_code_2025"]) for r in result.records] == [
         ("Xã Mỹ Thọ", "87", "82"), ("Thành phố Mỹ Tho", "82", "82"), ("Phường 1", None, "82"),
         ("xa my tho", None, "82")]
+
+
+def test_a_plan_with_one_column_per_year_is_refused_not_guessed(tmp_path):
+    """"Kinh phí kế hoạch" over "Năm 2021 | Năm 2022 | Năm 2023": read before as one year (the first
+    column), published as another (from the file name). Now refused, saying what to change."""
+    from pipelines.ingest.config import load_dataset_config
+    from pipelines.ingest.plans import PlansParser
+    from pipelines.ingest.provinces import resolver
+    from pipelines.ingest.readers import read_sheets
+    from tests.conftest import CONFIG
+
+    rows = [["UBND TỈNH BẮC GIANG"], ["KẾ HOẠCH KINH PHÍ KHUYẾN CÔNG GIAI ĐOẠN 2021-2023"],
+            ["STT", "Cấp", "Số đề án kế hoạch", "Kinh phí kế hoạch (triệu đồng)", None, None],
+            [None, None, None, "Năm 2021", "Năm 2022", "Năm 2023"],
+            [1, "KCĐP", 9, 3200, 3300, 3500]]
+    path = write_xlsx(tmp_path / "ke-hoach-2023.xlsx", rows, merges=[(2, 3, 2, 5, "Kinh phí kế hoạch (triệu đồng)")])
+    parser = PlansParser(load_dataset_config("plans", CONFIG), resolver(CONFIG / "provinces.yaml"))
+    result = parser.parse(read_sheets(path), "plans/bac-giang/ke-hoach-2023.xlsx")
+    assert not result.records
+    assert "one column per year under 'Kinh phí kế hoạch (triệu đồng)' (Năm 2021, Năm 2022, Năm 2023)" in \
+        result.sheets[0].note
+
+
+def test_a_field_named_by_two_columns_refuses_the_file(tmp_path, parse):
+    rows = [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2022"],
+            ["STT", "Tên đề án", "Cấp", "Kinh phí NSĐP (triệu đồng)", "Ngân sách tỉnh (triệu đồng)"],
+            [1, "Máy sấy", "KCĐP", 100, 120]]
+    result = parse(write_xlsx(tmp_path / "x.xlsx", rows), "projects/soc-trang/x.xlsx")
+    assert not result.records
+    assert "two columns are both read as local_budget" in result.sheets[0].note

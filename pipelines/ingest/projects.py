@@ -91,6 +91,9 @@ class ProjectsParser(RegisterParser):
     def layout_problem(self, table) -> str | None:
         """A register whose money columns cannot be assigned to central, local and contribution is refused:
         loaded, its state support would be published as zero (or counted twice)."""
+        problem = super().layout_problem(table)
+        if problem:
+            return problem
         columns = table.columns
         if "state_support" in columns and ({"central_budget", "local_budget"} & columns.keys()):
             return (f"the money columns cannot be assigned: '{table.header_text['state_support']}' and a central or "

@@ -285,7 +285,14 @@ class RegisterParser:
         raise NotImplementedError
 
     def layout_problem(self, table: Table) -> str | None:
-        """Why a table found in a sheet cannot be read as this dataset (it is then refused), or None."""
+        """Why a table found in a sheet cannot be read as this dataset (it is then refused), or None: a
+        field named by two columns, or one column per year, would each make the reader choose."""
+        for name, headers in table.twice.items():
+            return (f"two columns are both read as {name}: '{table.header_text[name]}' and '{headers[0]}'; "
+                    "keep one, or rename the other")
+        for group, years in table.by_year.items():
+            return (f"one column per year under '{group}' ({', '.join(years)}): the warehouse reads one year per "
+                    "row; send one row per year with a 'Năm' column (or one sheet per year)")
         return None
 
     # --- file level ---------------------------------------------------------------------------

@@ -48,6 +48,8 @@ class Table:
     header_rows: tuple[int, ...]
     title_lines: list[str] = field(default_factory=list)
     sheet_unit: str | None = None  # from an "ĐVT: ..." line
+    twice: dict[str, list[str]] = field(default_factory=dict)  # field → headers of further columns naming it
+    by_year: dict[str, list[str]] = field(default_factory=dict)  # group header → its one-column-per-year headers
 
 
 def header_key(text: object) -> tuple[str, str | None]:
@@ -87,18 +89,38 @@ def _parents_filled(sheet: Sheet, r: int, width: int) -> list[str | None]:
 
 
 def _map_columns(candidates: list[list[str]], config: HeaderConfig):
-    columns, texts, units = {}, {}, {}
+    """field → column from each column's header options (the first option a field answers wins); a
+    further column whose header names a field already taken is recorded in `twice`, never dropped."""
+    columns, texts, units, twice = {}, {}, {}, {}
     for col, options in enumerate(candidates):
         for text, unit_hint in options:
             key, unit = header_key(text)
             name = config.synonyms.get(key)
-            if name and name not in columns:
+            if name and name in columns:
+                twice.setdefault(name, []).append(text)
+                break
+            if name:
                 columns[name] = col
                 texts[name] = text
                 if unit or unit_hint:
                     units[name] = unit or unit_hint
                 break
-    return columns, texts, units
+    return columns, texts, units, twice
+
+
+def _one_column_per_year(sheet: Sheet, r: int, config: HeaderConfig) -> dict[str, list[str]]:
+    """Group headers of row `r` that name a field and stand over several year columns of the next row
+    ("Kinh phí kế hoạch" over "Năm 2021 | Năm 2022"): group header → the year headers under it."""
+    width = max(len(_row(sheet, r)), len(_row(sheet, r + 1)))
+    parents = _parents_filled(sheet, r, width)
+    nxt = _row(sheet, r + 1)
+    found: dict[str, list[str]] = {}
+    for c in range(width):
+        sub = _cell_text(nxt[c]) if c < len(nxt) else None
+        if parents[c] and sub and years_in(sub) and config.synonyms.get(header_key(parents[c])[0]) \
+                and not config.synonyms.get(header_key(sub)[0]):
+            found.setdefault(parents[c], []).append(sub)
+    return {group: subs for group, subs in found.items() if len(subs) > 1}
 
 
 def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
@@ -132,17 +154,18 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
                     opts.append((parents[c], None))
                 candidates.append(opts)
             options.append((_map_columns(candidates, config), (r, r + 1)))
-        for (columns, texts, units), rows in options:
+        for (columns, texts, units, twice), rows in options:
             if len(columns) < config.min_fields or not any(f in columns for f in config.identity_fields):
                 continue
             score = (len(columns), -len(rows))
             if best is None or score > best[0]:
-                best = (score, columns, texts, units, rows)
+                best = (score, columns, texts, units, rows, twice)
         if best is not None and best[4][0] < r - 1:
             break  # a later row cannot be the header once a good one is behind us
     if best is None:
         return None
-    _, columns, texts, units, rows = best
+    _, columns, texts, units, rows, twice = best
+    pivoted = _one_column_per_year(sheet, rows[0], config)
     title_lines = [
         " ".join(t for t in (_cell_text(v) for v in _row(sheet, i)) if t) for i in range(rows[0])
     ]
@@ -165,7 +188,7 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
         match = re.search(r"(?:đvt|đơn vị tính|dvt|don vi tinh)\s*[:：]?\s*(.+)$", line, re.IGNORECASE)
         if match:
             sheet_unit = parse_unit(match.group(1).strip(" .;)")) or sheet_unit
-    return Table(sheet, columns, texts, units, data_start, rows, title_lines, sheet_unit)
+    return Table(sheet, columns, texts, units, data_start, rows, title_lines, sheet_unit, twice, pivoted)
 
 
 def _column_number_text(value) -> str | None:
