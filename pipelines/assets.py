@@ -24,6 +24,7 @@ INGEST_TABLES = {
     ("audit", "ingest_files"): "One row per file in the raw root: status and reason.",
     ("audit", "rejected_rows"): "Rows not loaded, with reason and original cells.",
     ("audit", "row_warnings"): "Rows loaded with a warning (a rule broken where the value is still usable).",
+    ("audit", "file_totals"): "Each file's own subtotal and total rows against the sum of the rows read.",
 }
 
 

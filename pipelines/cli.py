@@ -236,6 +236,9 @@ def cmd_status(args) -> int:
         print("rows loaded with a warning, per province and year (audit.row_warnings):")
         con.sql("SELECT coalesce(province_code, province_code_2025) AS province, year, rule, count(*) AS rows "
                 "FROM audit.row_warnings GROUP BY ALL ORDER BY ALL").show(max_rows=50)
+        print("files whose own totals disagree with their rows (audit.file_totals):")
+        con.sql("SELECT path, count(*) AS figures, sum(difference) AS difference FROM audit.file_totals "
+                "WHERE NOT reconciles GROUP BY 1 ORDER BY 1").show(max_rows=50)
         print("rejected rows, and why:")
         con.sql("SELECT path, sheet, row_number, reason FROM audit.rejected_rows ORDER BY path, sheet, row_number").show(
             max_width=max(120, _terminal_width()), max_rows=50)

@@ -118,11 +118,19 @@ def report(outcome: FileOutcome, how: str, names: dict[str, str], out=None) -> b
         p(f"  warnings:  {len(warnings)} row(s) loaded with a warning")
     for w in warnings:
         p(f"    sheet '{w.sheet}' row {w.row_number}: {w.message}")
-    ok = outcome.status == "loaded" and not rejected
+    off = [t for t in (parsed.totals if parsed and outcome.status == "loaded" else []) if not t.reconciles]
+    if parsed and parsed.totals and outcome.status == "loaded":
+        p(f"  totals:    {len(parsed.totals) - len(off)} of {len(parsed.totals)} subtotal figures agree with the rows read")
+    for t in off:
+        p(f"    sheet '{t.sheet}' row {t.row_number} '{t.label}': {t.field} {t.stated:,} stated, {t.summed:,} "
+          f"in the rows read (difference {t.stated - t.summed:,})")
+    ok = outcome.status == "loaded" and not rejected and not off
     if outcome.status != "loaded":
         p(f"  REJECTED:  {outcome.reason}")
     elif rejected:
         p(f"  verdict:   would load with {len(rejected)} row(s) rejected; correct them and resend")
+    elif off:
+        p("  verdict:   would load, but its own totals disagree with its rows: check the rows and the totals")
     else:
         p("  verdict:   would load as it is")
     p()

@@ -193,3 +193,37 @@ def test_a_field_named_by_two_columns_refuses_the_file(tmp_path, parse):
     result = parse(write_xlsx(tmp_path / "x.xlsx", rows), "projects/soc-trang/x.xlsx")
     assert not result.records
     assert "two columns are both read as local_budget" in result.sheets[0].note
+
+
+def _with_totals(total_central: float) -> list[list]:
+    return [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2021"],
+            ["STT", "Tên đề án", "Đơn vị thụ hưởng", "Kinh phí NSTW (triệu đồng)", "Kinh phí NSĐP (triệu đồng)",
+             "Việc làm tạo mới"],
+            [None, "TỔNG CỘNG", None, total_central, 50.5, 12],  # the grand total above the rows, as many offices put it
+            ["I", "KHUYẾN CÔNG QUỐC GIA"],
+            [1, "Máy sấy nông sản", "Cơ sở Tân Hưng", 300, None, 5],
+            [2, "Máy xay xát", "Cơ sở Phú Lộc", 250.25, None, 4],
+            [None, "Cộng I", None, 550.25, None, 9],
+            ["II", "KHUYẾN CÔNG ĐỊA PHƯƠNG"],
+            [1, "Hội chợ", "Cơ sở Đại Tâm", None, 50.5, 3],
+            [None, "Cộng II", None, None, 50.5, 3]]
+
+
+def test_the_files_own_totals_are_checked_against_the_rows_read(tmp_path, parse):
+    good = parse(write_xlsx(tmp_path / "good.xlsx", _with_totals(550.25)), "projects/soc-trang/good.xlsx")
+    assert len(good.records) == 3
+    assert len(good.totals) == 7 and all(t.reconciles for t in good.totals)
+    off = parse(write_xlsx(tmp_path / "off.xlsx", _with_totals(650.25)), "projects/soc-trang/off.xlsx")
+    wrong = [(t.row_number, t.label, t.field, t.stated, t.summed) for t in off.totals if not t.reconciles]
+    assert wrong == [(4, "TỔNG CỘNG", "central_budget", 650_250_000, 550_250_000)]
+
+
+def test_kc_validate_shows_totals_that_disagree(tmp_path):
+    import subprocess
+    import sys
+
+    path = write_xlsx(tmp_path / "projects" / "off.xlsx", _with_totals(650.25))
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "validate", str(path)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 1
+    assert "row 4 'TỔNG CỘNG': central_budget 650,250,000 stated, 550,250,000 in the rows read" in result.stdout

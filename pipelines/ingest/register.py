@@ -10,6 +10,7 @@ be one. Rejected rows keep their original cells, with personal data masked.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,6 +67,63 @@ class RejectedRow:
 
 
 @dataclass
+class TotalCheck:
+    """A subtotal or total row of the file against the sum of the rows read (a difference beyond rounding
+    means rows were misread, or the province's own arithmetic is off)."""
+    sheet: str
+    row_number: int
+    label: str
+    field: str
+    stated: int
+    summed: int
+    reconciles: bool
+
+
+class TotalsCheck:
+    """Running sums of the records read, per section, since the last subtotal and overall, and the
+    subtotal rows met on the way. A stated figure reconciles when it equals one of those sums at its row,
+    or the whole table's (a "Tổng cộng" may stand above the rows it adds up)."""
+
+    def __init__(self, sheet: str, fields: list[str], money: set[str]):
+        self.sheet, self.fields, self.money = sheet, fields, money
+        self.overall, self.section, self.since = Counter(), Counter(), Counter()
+        self.rows = 0
+        self.met: list[tuple[int, str, dict, list[Counter]]] = []
+
+    def _key(self, field: str) -> str:
+        return f"{field}_vnd" if field in self.money else field
+
+    def add(self, record: dict) -> None:
+        self.rows += 1
+        for f in self.fields:
+            value = record.get(self._key(f))
+            if value:
+                for sums in (self.overall, self.section, self.since):
+                    sums[f] += value
+
+    def new_section(self) -> None:
+        self.section = Counter()
+
+    def stated(self, row_number: int, label: str, values: dict) -> None:
+        if values:
+            self.met.append((row_number, label, values, [Counter(self.section), Counter(self.since),
+                                                          Counter(self.overall)]))
+        self.since = Counter()
+
+    def checks(self) -> list[TotalCheck]:
+        out = []
+        for row_number, label, values, sums in self.met:
+            for f, stated in values.items():
+                candidates = [s[f] for s in sums] + [self.overall[f]]
+                # money: a few hundred đồng of rounding per row (triệu đồng with 3 decimals); counts exact
+                tolerance = 1_000 * max(1, self.rows) if f in self.money else 0
+                summed = min(candidates, key=lambda c: abs(stated - c))
+                out.append(TotalCheck(self.sheet, row_number, label, f, stated, summed,
+                                      abs(stated - summed) <= tolerance))
+        return out
+
+
+@dataclass
 class SheetResult:
     name: str
     table: Table | None
@@ -85,6 +143,7 @@ class ParsedFile:
     sheets: list[SheetResult] = field(default_factory=list)
     rows_read: int = 0
     warnings: list[RowWarning] = field(default_factory=list)
+    totals: list[TotalCheck] = field(default_factory=list)
 
     @property
     def tables(self) -> list[SheetResult]:
@@ -331,6 +390,9 @@ class RegisterParser:
             path_years = years_in(relative_path)
             file_year = path_years[-1] if path_years else None
         ctx = RowContext(table, relative_path, " ".join(table.title_lines), file_year, styles, sheet_style)
+        totals = TotalsCheck(sheet.name, [f for f in cfg.money_fields + cfg.count_fields
+                                          if f in cols and "year" not in f and f != "state_support"],
+                             set(cfg.money_fields))
 
         for offset, row in enumerate(rows):
             row_number = table.data_start + offset + 1
@@ -346,10 +408,14 @@ class RegisterParser:
                 continue  # column numbers repeated on a later page
             if folded_label and ((self._subtotal and self._subtotal.match(folded_label))
                                  or _PLACE_SUBTOTAL.match(folded_label)):
-                continue  # "Cộng I", "Tổng cộng", "Cộng huyện Mỹ Xuyên"
+                # "Cộng I", "Tổng cộng", "Cộng huyện Mỹ Xuyên": never a record, but the province's own
+                # arithmetic, checked against the rows read once the table is walked
+                totals.stated(row_number, label, self._stated_values(cells, ctx, totals.fields))
+                continue
             has_values = any(cells.get(f) not in (None, "") for f in numeric)
             if not has_values and self._is_section(label, cells):
                 self._enter_section(label, ctx)
+                totals.new_section()
                 continue
             result.rows_read += 1
             if table.data_start + offset in sheet.hidden_rows:
@@ -370,9 +436,25 @@ class RegisterParser:
                 continue
             record.update(source_sheet=sheet.name, source_row=row_number)
             result.records.append(record)
+            totals.add(record)
             for rule, message in ctx.warnings:
                 result.warnings.append(RowWarning(sheet.name, row_number, rule, mask_text(message), record.get("year"),
                                                   record.get("province_code"), record.get("province_code_2025")))
+        result.totals.extend(totals.checks())
+
+    def _stated_values(self, cells: dict, ctx: RowContext, fields: list[str]) -> dict:
+        """The numbers a subtotal row states, read like a record's (units, style); unreadable ones left out."""
+        stated = {}
+        for f in fields:
+            ignored: list[str] = []
+            if f in self.config.money_fields:
+                unit = ctx.table.units.get(f) or ctx.table.sheet_unit
+                value = self._number(lambda v, style: to_vnd(v, unit, style), f, cells, ctx, ignored)
+            else:
+                value = self._number(to_count, f, cells, ctx, ignored)
+            if value is not None and not ignored:
+                stated[f] = value
+        return stated
 
     def _label(self, row: list, cols: dict[str, int]) -> str | None:
         """The row's first text that is not a row number or a bare numeral ("1", "I", "A.")."""

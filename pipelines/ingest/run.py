@@ -247,6 +247,9 @@ AUDIT_TABLES = {
     "audit.row_warnings": """path VARCHAR NOT NULL, dataset VARCHAR, sheet VARCHAR, row_number INTEGER,
         province_code VARCHAR, province_code_2025 VARCHAR, year INTEGER, rule VARCHAR NOT NULL,
         message VARCHAR NOT NULL""",
+    "audit.file_totals": """path VARCHAR NOT NULL, dataset VARCHAR, province_code VARCHAR, province_code_2025 VARCHAR,
+        years INTEGER[], sheet VARCHAR, row_number INTEGER, label VARCHAR, field VARCHAR NOT NULL,
+        stated BIGINT, summed BIGINT, difference BIGINT, reconciles BOOLEAN NOT NULL""",
 }
 
 
@@ -342,6 +345,19 @@ def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
         for o in outcomes if o.parsed and o.status == "loaded" for w in getattr(o.parsed, "warnings", [])
     ], columns=["path", "dataset", "sheet", "row_number", "province_code", "province_code_2025", "year", "rule",
                 "message"])
+    totals = pd.DataFrame([
+        {"path": o.found.relative, "dataset": o.found.dataset, "province_code": o.province_code,
+         "province_code_2025": o.province_code_2025, "years": o.years, "sheet": t.sheet, "row_number": t.row_number,
+         "label": t.label, "field": t.field, "stated": t.stated, "summed": t.summed,
+         "difference": t.stated - t.summed, "reconciles": t.reconciles}
+        for o in outcomes if o.parsed and o.status == "loaded" for t in getattr(o.parsed, "totals", [])
+    ], columns=["path", "dataset", "province_code", "province_code_2025", "years", "sheet", "row_number", "label",
+                "field", "stated", "summed", "difference", "reconciles"])
+    con.register("totals_df", totals)
+    con.execute("INSERT INTO audit.file_totals SELECT path, dataset, province_code, province_code_2025, "
+                "CAST(years AS INTEGER[]), sheet, CAST(row_number AS INTEGER), label, field, CAST(stated AS BIGINT), "
+                "CAST(summed AS BIGINT), CAST(difference AS BIGINT), CAST(reconciles AS BOOLEAN) FROM totals_df")
+    con.unregister("totals_df")
     if len(files):
         con.register("files_df", files)
         con.execute("INSERT INTO audit.ingest_files SELECT path, sha256, dataset, province_code, "
