@@ -7,6 +7,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from dagster import ConfigurableResource, Failure, InitResourceContext
@@ -74,11 +75,12 @@ class RefreshLock(WarehouseResource):
                 handle.seek(0)
                 holder = handle.read().strip() or "another process"
                 raise Failure(f"another refresh is running ({holder}); try again when it has finished")
+            run_id = context.run.run_id if context.run else f"pid-{os.getpid()}"
             handle.seek(0)
             handle.truncate()
-            handle.write(f"pid {os.getpid()}, run {context.run_id}")
+            handle.write(f"pid {os.getpid()}, run {run_id}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
             handle.flush()
-            self._area = BuildArea(paths, context.run_id or f"pid-{os.getpid()}")
+            self._area = BuildArea(paths, run_id)
             clear_leftovers(self._area)
             try:
                 yield self
