@@ -49,19 +49,26 @@ class IngestSummary:
     pending: list[str] = field(default_factory=list)  # dbt sources to rebuild from
 
 
-def _keys(o: FileOutcome) -> pa.Table:
-    """The distinct (province, 2025 province, year) of a file's records, with their row counts."""
-    table = o.parsed.records.table
-    keys = pa.table({"province_code": pc.fill_null(table["province_code"], ""),
-                     "province_code_2025": table["province_code_2025"], "year": table["year"]})
-    return keys.group_by(["province_code", "province_code_2025", "year"]).aggregate([([], "count_all")])
+def _keys(o: FileOutcome) -> list[dict]:
+    """The distinct (province, 2025 province, year) of a file's records, with their row counts; kept on
+    the records (supersession and the signature both ask, for every file)."""
+    records = o.parsed.records
+    cached = getattr(records, "keys_cache", None)
+    if cached is None:
+        table = records.table
+        keys = pa.table({"province_code": pc.fill_null(table["province_code"], ""),
+                         "province_code_2025": table["province_code_2025"], "year": table["year"]})
+        cached = keys.group_by(["province_code", "province_code_2025", "year"]).aggregate(
+            [([], "count_all")]).to_pylist()
+        records.keys_cache = cached
+    return cached
 
 
 def _supersede(outcomes: list[FileOutcome]) -> None:
     """Keep, per dataset × province × year, only the latest file's rows."""
     order = sorted((o for o in outcomes if o.status == "loaded"),
                    key=lambda o: (o.found.modified_at, o.found.relative))
-    keys = {id(o): _keys(o).to_pylist() for o in order}
+    keys = {id(o): _keys(o) for o in order}
     winner: dict[tuple, FileOutcome] = {}
     for o in order:
         for k in keys[id(o)]:
@@ -193,7 +200,7 @@ def _signature(o: FileOutcome) -> str:
     if o.status != "loaded" or not o.parsed:
         return head
     kept = sorted((k["province_code"], k["province_code_2025"] or "", k["year"] or 0, k["count_all"])
-                  for k in _keys(o).to_pylist())
+                  for k in _keys(o))
     return f"{head}|{kept}"
 
 

@@ -1,41 +1,7 @@
--- One distinct rural-industry facility: census waves merged (int_census_facility_keys). Descriptive
--- columns come from the facility's latest wave, its name from the latest row that carried the code. No personal data: it never left the raw inbox.
-with census as (
-    select census.*, keys.facility_key, keys.matched_code, keys.match_rule
-    from {{ ref('stg_census') }} as census
-    inner join {{ ref('int_census_facility_keys') }} as keys using (census_row_key)
-),
-
-latest as (
-    select *
-    from census
-    qualify row_number() over (
-        partition by facility_key
-        order by survey_year desc, (facility_code is not null) desc, source_file, source_row
-    ) = 1
-),
-
--- the name as the census itself recorded it with the code (a code-less re-survey may re-type it,
--- e.g. in capitals); the measures stay those of the latest wave
-named as (
-    select facility_key, facility_name
-    from census
-    qualify row_number() over (
-        partition by facility_key
-        order by (facility_code is not null) desc, survey_year desc, source_file, source_row
-    ) = 1
-),
-
-waves as (
-    select
-        facility_key,
-        max(coalesce(facility_code, matched_code)) as facility_code,
-        min(survey_year) as first_survey_year,
-        max(survey_year) as last_survey_year,
-        count(distinct survey_year) as waves,
-        count(*) as census_rows
-    from census
-    group by facility_key
+-- One distinct rural-industry facility: census waves merged (int_census_facilities), with whether and
+-- when it was supported and surveyed after support. No personal data: it never left the raw inbox.
+with facilities as (
+    select * from {{ ref('int_census_facilities') }}
 ),
 
 support as (
@@ -57,35 +23,31 @@ outcomes as (
 )
 
 select
-    latest.facility_key,
-    waves.facility_code,
-    named.facility_name,
-    latest.facility_type,
-    latest.industry,
-    latest.commune,
-    latest.district,
-    latest.province_code,
-    provinces.province_name,
-    latest.province_code_2025,
-    latest.employees,
-    latest.revenue_vnd,
-    latest.founded_year,
-    waves.first_survey_year,
-    waves.last_survey_year,
-    waves.waves,
-    waves.census_rows,
+    facilities.facility_key,
+    facilities.facility_code,
+    facilities.facility_name,
+    facilities.facility_type,
+    facilities.industry,
+    facilities.commune,
+    facilities.district,
+    facilities.province_code,
+    facilities.province_name,
+    facilities.province_code_2025,
+    facilities.employees,
+    facilities.revenue_vnd,
+    facilities.founded_year,
+    facilities.first_survey_year,
+    facilities.last_survey_year,
+    facilities.waves,
+    facilities.census_rows,
     support.facility_key is not null as ever_supported,
     coalesce(support.supported_projects, 0) as supported_projects,
     support.first_supported_year,
     support.last_supported_year,
     coalesce(outcomes.outcome_surveys, 0) as outcome_surveys,
-    latest.source_file,
-    latest.source_sheet,
-    latest.source_row
-from latest
-inner join waves using (facility_key)
-inner join named using (facility_key)
+    facilities.source_file,
+    facilities.source_sheet,
+    facilities.source_row
+from facilities
 left join support using (facility_key)
 left join outcomes using (facility_key)
-left join {{ ref('dim_province') }} as provinces
-    on provinces.generation = 'pre2025' and provinces.province_code = latest.province_code
