@@ -39,3 +39,34 @@ def parse(parser, tmp_path):
     def _parse(path: Path, relative: str | None = None):
         return parser.parse(read_sheets(path), relative or f"projects/{path.name}")
     return _parse
+
+
+def site_env(raw: Path, root: Path) -> dict:
+    """The environment of a `kc` command on the inbox `raw`, with its own marts, work area and Dagster
+    instance under `root`."""
+    import os
+
+    return {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(root / "marts"),
+            "KC_WORK_DIR": str(root / "work"), "DAGSTER_HOME": str(root / "dagster")}
+
+
+def kc(env: dict, *args: str, timeout: int = 600):
+    """Run `kc <args>` in its own process, as a user would; the completed process."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def published_marts(db: Path) -> dict:
+    """Every mart of a warehouse, its rows sorted: what two warehouses are compared by."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        return {n: con.execute(f"SELECT * FROM marts.{n} ORDER BY ALL").fetchall() for n in names}
+    finally:
+        con.close()

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from tests import corpus
+from tests.conftest import published_marts
 
 
 def _published(marts: Path) -> dict[str, str]:
@@ -77,16 +78,6 @@ def _correct(root: Path, amount: float) -> None:
     corpus.write_xlsx(root / "raw" / "projects" / "soc-trang" / "2020.xlsx", rows)
 
 
-def _marts(db: Path) -> dict:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
-        return {n: con.execute(f"SELECT * FROM marts.{n} ORDER BY ALL").fetchall() for n in names}
-    finally:
-        con.close()
-
-
 def test_kill_9_at_any_moment_leaves_the_published_warehouse_whole(site):
     """Each refresh after the first is incremental (one register corrected) and killed at another moment."""
     root, env = site
@@ -141,7 +132,7 @@ def test_kill_9_at_any_moment_leaves_the_published_warehouse_whole(site):
                           env={**env, "KC_MARTS_DIR": str(root / "full" / "marts"),
                                "KC_WORK_DIR": str(root / "full" / "work")}, timeout=300)
     assert full.returncode == 0, full.stdout + full.stderr
-    assert _marts(marts / "warehouse.duckdb") == _marts(root / "full" / "marts" / "warehouse.duckdb")
+    assert published_marts(marts / "warehouse.duckdb") == published_marts(root / "full" / "marts" / "warehouse.duckdb")
 
 
 def _orphan_dbt(proc: Path, root: Path) -> bool:

@@ -4,11 +4,8 @@ file each give the marts a full refresh gives; a code or configuration change fo
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 from dataclasses import replace
 
-import duckdb
 import pytest
 
 from pipelines import engine
@@ -17,6 +14,7 @@ from pipelines.ingest.limits import load_limits
 from pipelines.ingest.run import ingest
 from pipelines.settings import Paths
 from tests import corpus
+from tests.conftest import kc, published_marts, site_env
 
 
 def _register(path, title, amount, year=2019, when=1_580_000_000):
@@ -38,34 +36,18 @@ def _inbox(raw):
     return raw
 
 
-def _env(root, site, raw):
-    return {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(root / site / "marts"),
-            "KC_WORK_DIR": str(root / site / "work"), "DAGSTER_HOME": str(root / "dagster")}
-
-
 def _refresh(root, site, raw) -> str:
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=_env(root, site, raw),
-                            capture_output=True, text=True, timeout=600)
+    result = kc(site_env(raw, root / site), "refresh")
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
-def _marts(db) -> dict:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
-        return {n: con.execute(f"SELECT * FROM marts.{n} ORDER BY ALL").fetchall() for n in names}
-    finally:
-        con.close()
-
-
 def _rebuilt_in_last_run(root) -> dict[str, bool]:
-    """Per dbt asset materialised by the last run: True when dbt rebuilt it, False when it was reported
+    """Per dbt asset materialised by the last run of the "live" site: True when dbt rebuilt it, False when it was reported
     unchanged (not rebuilt because nothing it depends on changed)."""
     from dagster import DagsterEventType, DagsterInstance
 
-    with DagsterInstance.from_config(str(root / "dagster")) as instance:
+    with DagsterInstance.from_config(str(root / "live" / "dagster")) as instance:
         run = instance.get_runs(limit=1)[0]
         out = {}
         for record in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
@@ -113,7 +95,7 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_publishes(site, ch
     assert not rebuilt["marts/facility_census_by_province"]  # made of census rows only: not rebuilt
     assert not rebuilt["marts/dim_province"] and not rebuilt["reference/published_figures"]
     _refresh(root, f"full-{change}", raw)
-    live, full = _marts(root / "live" / "marts" / "warehouse.duckdb"), _marts(root / f"full-{change}" / "marts" /
+    live, full = published_marts(root / "live" / "marts" / "warehouse.duckdb"), published_marts(root / f"full-{change}" / "marts" /
                                                                                "warehouse.duckdb")
     assert len(live) >= 14 and live == full
 

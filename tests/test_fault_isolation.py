@@ -4,12 +4,11 @@ same rules to the same file."""
 
 import json
 import os
-import subprocess
-import sys
 
 import duckdb
 
 from tests import corpus
+from tests.conftest import kc, site_env
 
 HEADER = ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Tình trạng", "Kinh phí NSTW (triệu đồng)",
           "Kinh phí NSĐP (triệu đồng)", "Vốn đối ứng (triệu đồng)", "Tổng kinh phí (triệu đồng)"]
@@ -33,10 +32,8 @@ def _inbox(root):
 
 def test_a_bad_row_is_recorded_and_every_province_is_published(tmp_path):
     raw = _inbox(tmp_path)
-    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / "marts"),
-           "KC_WORK_DIR": str(tmp_path / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True,
-                            text=True, timeout=600)
+    env = site_env(raw, tmp_path)
+    result = kc(env, "refresh")
     assert result.returncode == 0, result.stdout + result.stderr
     con = duckdb.connect(str(tmp_path / "marts" / "warehouse.duckdb"), read_only=True)
     try:
@@ -59,16 +56,13 @@ def test_a_bad_row_is_recorded_and_every_province_is_published(tmp_path):
                              "Tình trạng: 'Chờ quyết toán' is not a known value: loaded as 'unknown'")]
     finally:
         con.close()
-    status = subprocess.run([sys.executable, "-m", "pipelines.cli", "status"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    status = kc(env, "status", timeout=120)
     assert status.returncode == 0 and "unknown_code" in status.stdout
 
 
 def test_kc_validate_names_the_row_the_refresh_rejects(tmp_path):
     raw = _inbox(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "validate",
-                             str(raw / "projects" / "hau-giang" / "2019.xlsx")], capture_output=True, text=True,
-                            timeout=120)
+    result = kc(dict(os.environ), "validate", str(raw / "projects" / "hau-giang" / "2019.xlsx"), timeout=120)
     assert result.returncode == 1
     assert "row 5: the total (150,000,000 đồng) differs" in result.stdout
     assert "row 6: Kinh phí NSĐP (triệu đồng): '-250' is negative" in result.stdout
@@ -79,10 +73,8 @@ def test_a_failing_warehouse_check_names_the_source_rows_and_publishes_nothing(t
     """A check of the warehouse's own invariants that fails (here a programme level broken inside the
     private build, as a bug would) stops publication, and the message names the source file and row."""
     raw = _inbox(tmp_path)
-    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / "marts"),
-           "KC_WORK_DIR": str(tmp_path / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
-    refresh = [sys.executable, "-m", "pipelines.cli", "refresh"]
-    assert subprocess.run(refresh, env=env, capture_output=True, timeout=600).returncode == 0
+    env = site_env(raw, tmp_path)
+    assert kc(env, "refresh").returncode == 0
     published = (tmp_path / "marts" / "warehouse.duckdb").read_bytes()
     build = tmp_path / "work" / "build"
     con = duckdb.connect(str(build / "warehouse.duckdb"))
@@ -92,7 +84,7 @@ def test_a_failing_warehouse_check_names_the_source_rows_and_publishes_nothing(t
     state = json.loads((build / "state.json").read_text(encoding="utf-8"))
     state["pending"] = ["raw.projects"]  # as if ingestion had just written it
     (build / "state.json").write_text(json.dumps(state), encoding="utf-8")
-    result = subprocess.run(refresh, env=env, capture_output=True, text=True, timeout=600)
+    result = kc(env, "refresh")
     assert result.returncode == 1
     assert "accepted_values(program_level) at projects/soc-trang/2019.xlsx row 4" in result.stderr, result.stderr
     assert (tmp_path / "marts" / "warehouse.duckdb").read_bytes() == published

@@ -1,11 +1,14 @@
 """Faults of the file system and of the parse cache (issue 14): each is that file's or folder's recorded
 rejection with a plain reason, or heals; the rest of the inbox is read and nothing wrong is loaded."""
 
+import hashlib
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipelines.ingest import discover as discover_module
 from pipelines.ingest.discover import FoundFile, discover
@@ -14,6 +17,7 @@ from pipelines.ingest.parse import CHANGED_WHILE_READ, parse_file
 from pipelines.ingest.run import ingest
 from pipelines.settings import Paths
 from tests import corpus
+from tests.conftest import kc, site_env
 
 
 def _register(path, amount=120.5):
@@ -108,22 +112,17 @@ def test_a_read_write_session_on_the_published_warehouse_cannot_break_it_for_eve
     """A session that opened the published file read-write and died leaves a write-ahead log beside it,
     which DuckDB would replay onto the next publication ("WAL does not match database file"): the next
     publication sets it aside, and every reader opens the warehouse."""
-    import subprocess
-    import sys
-
     raw = tmp_path / "raw"
     _register(raw / "projects" / "hau-giang" / "2019.xlsx")
-    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / "marts"),
-           "KC_WORK_DIR": str(tmp_path / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
-    refresh = [sys.executable, "-m", "pipelines.cli", "refresh"]
-    assert subprocess.run(refresh, env=env, capture_output=True, timeout=600).returncode == 0
+    env = site_env(raw, tmp_path)
+    assert kc(env, "refresh").returncode == 0
     marts = tmp_path / "marts"
     assert (marts / "warehouse.duckdb").is_symlink() and (marts / "current").is_symlink()
     published = (marts / "warehouse.duckdb").resolve()
     assert not os.stat(published).st_mode & 0o222  # published files are read-only
     (marts / "warehouse.duckdb.wal").write_bytes(b"\x00" * 4096)  # what the careless session left
     _register(raw / "projects" / "hau-giang" / "2019.xlsx", amount=130)
-    assert subprocess.run(refresh, env=env, capture_output=True, timeout=600).returncode == 0
+    assert kc(env, "refresh").returncode == 0
     assert not (marts / "warehouse.duckdb.wal").exists() and list((marts / "stale-wal").iterdir())
     con = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)
     try:
@@ -133,8 +132,6 @@ def test_a_read_write_session_on_the_published_warehouse_cannot_break_it_for_eve
 
 
 def _mount_tmpfs(path: Path, size: str) -> bool:
-    import subprocess
-
     path.mkdir(parents=True, exist_ok=True)
     return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
                           capture_output=True).returncode == 0
@@ -158,22 +155,14 @@ def test_a_full_disk_fails_the_refresh_loudly_and_the_last_publication_stays(tmp
     """The work area, then the marts area, on a small file system that fills up: the refresh exits non-zero
     with the reason, the published warehouse is unchanged byte for byte, and once there is room again the
     next refresh publishes correct marts."""
-    import hashlib
-    import subprocess
-    import sys
-
-    import pytest
-
     work, marts = tmp_path / "work", tmp_path / "marts"
     if not (_mount_tmpfs(work, "64m") and _mount_tmpfs(marts, "64m")):
         pytest.skip("mounting a tmpfs needs root")
     try:
         raw = tmp_path / "raw"
         _register(raw / "projects" / "hau-giang" / "2019.xlsx")
-        env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(marts), "KC_WORK_DIR": str(work),
-               "DAGSTER_HOME": str(tmp_path / "dagster")}
-        refresh = [sys.executable, "-m", "pipelines.cli", "refresh"]
-        assert subprocess.run(refresh, env=env, capture_output=True, timeout=600).returncode == 0
+        env = site_env(raw, tmp_path)
+        assert kc(env, "refresh").returncode == 0
 
         def published():
             return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in marts.iterdir()
@@ -183,12 +172,12 @@ def test_a_full_disk_fails_the_refresh_loudly_and_the_last_publication_stays(tmp
         for full, amount in ((work, 130), (marts, 140)):
             ballast = _fill(full, 256 * 1024)
             _register(raw / "projects" / "hau-giang" / "2019.xlsx", amount=amount)
-            result = subprocess.run(refresh, env=env, capture_output=True, text=True, timeout=600)
+            result = kc(env, "refresh")
             assert result.returncode == 1, result.stdout + result.stderr
             assert "refresh FAILED" in result.stderr
             assert published() == before
             ballast.unlink()
-        result = subprocess.run(refresh, env=env, capture_output=True, text=True, timeout=600)
+        result = kc(env, "refresh")
         assert result.returncode == 0, result.stdout + result.stderr
         con = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)
         try:
@@ -228,15 +217,10 @@ def _digits(text: str) -> str:
 def test_crafted_personal_data_reaches_no_file_the_refresh_writes(tmp_path):
     """After a refresh, a scan of every file it wrote (warehouse, Parquet, audit, cache, build, Dagster
     storage and logs, dbt's target) finds none of the crafted phone or ID numbers, in any spacing."""
-    import subprocess
-    import sys
-
     raw = tmp_path / "raw"
     _crafted_census(raw / "census" / "soc-trang" / "2018.xlsx")
-    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / "marts"),
-           "KC_WORK_DIR": str(tmp_path / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True,
-                            text=True, timeout=600)
+    env = site_env(raw, tmp_path)
+    result = kc(env, "refresh")
     assert result.returncode == 0, result.stdout + result.stderr
     con = duckdb.connect(str(tmp_path / "marts" / "warehouse.duckdb"), read_only=True)
     try:
@@ -247,8 +231,7 @@ def test_crafted_personal_data_reaches_no_file_the_refresh_writes(tmp_path):
         assert reasons[0] == "Số lao động: 'ĐT ***' is not a number" and "too large to be a count" in reasons[1]
     finally:
         con.close()
-    status = subprocess.run([sys.executable, "-m", "pipelines.cli", "status"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    status = kc(env, "status", timeout=120)
     crafted = [_digits(PHONE_IN_REASON), str(PHONE_NUMBER_CELL), str(PHONE_AS_COUNT), _digits(PHONE_IN_NAME),
                ID_IN_NAME, "0912345678", "094123456789"]
     found = []

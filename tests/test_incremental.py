@@ -14,6 +14,7 @@ from pipelines.ingest.limits import Limits
 from pipelines.ingest.run import ingest
 from pipelines.settings import Paths
 from tests import corpus
+from tests.conftest import published_marts
 
 
 def _register(path, province_title, amount, when):
@@ -106,15 +107,6 @@ def test_incremental_and_full_refresh_publish_the_same_marts(tmp_path):
     incremental = refresh("incremental")
     full = refresh("full")
 
-    def marts(db):
-        con = duckdb.connect(str(db), read_only=True)
-        try:
-            names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                               "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
-            return {n: con.execute(f"SELECT * FROM marts.{n} ORDER BY ALL").fetchall() for n in names}
-        finally:
-            con.close()
-
-    got, expected = marts(incremental), marts(full)
+    got, expected = published_marts(incremental), published_marts(full)
     assert len(got) >= 14 and got == expected
     assert [r for r in got["projects"] if r[3] == "93"]  # the corrected province is there

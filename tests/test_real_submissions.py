@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_xlsx
+from tests.conftest import kc, site_env, write_xlsx
 
 HEADER = ["STT", "Cấp", "Tên đề án", "Đơn vị thụ hưởng", "Loại hình", "Kinh phí NSTW (triệu đồng)",
           "Kinh phí NSĐP (triệu đồng)"]
@@ -95,19 +95,13 @@ def _census_wave(path: Path, year: int, code) -> Path:
 def test_a_code_that_lost_its_leading_zeros_is_the_same_facility(tmp_path):
     """"00017" typed as text in one census wave came back as the number 17 in the next (Excel drops the
     zeros): one facility, surveyed in two waves."""
-    import os
-    import subprocess
-    import sys
-
     import duckdb
 
     raw = tmp_path / "raw"
     _census_wave(raw / "census" / "soc-trang" / "2018.xlsx", 2018, "00017")
     _census_wave(raw / "census" / "soc-trang" / "2019.xlsx", 2019, 17)
-    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / "marts"),
-           "KC_WORK_DIR": str(tmp_path / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True,
-                            text=True, timeout=600)
+    env = site_env(raw, tmp_path)
+    result = kc(env, "refresh")
     assert result.returncode == 0, result.stdout + result.stderr
     con = duckdb.connect(str(tmp_path / "marts" / "warehouse.duckdb"), read_only=True)
     try:
@@ -219,11 +213,9 @@ def test_the_files_own_totals_are_checked_against_the_rows_read(tmp_path, parse)
 
 
 def test_kc_validate_shows_totals_that_disagree(tmp_path):
-    import subprocess
-    import sys
+    import os
 
     path = write_xlsx(tmp_path / "projects" / "off.xlsx", _with_totals(650.25))
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "validate", str(path)], capture_output=True,
-                            text=True, timeout=120)
+    result = kc(dict(os.environ), "validate", str(path), timeout=120)
     assert result.returncode == 1
     assert "row 4 'TỔNG CỘNG': central_budget 650,250,000 stated, 550,250,000 in the rows read" in result.stdout
