@@ -238,3 +238,17 @@ def docx_named_xlsx(path: Path) -> Path:
 
 def empty_workbook(path: Path) -> Path:
     return write_xlsx(path, [])
+
+
+def local_register(path: Path, province_title: str, amount, year: int = 2019, when: float = 1_580_000_000) -> Path:
+    """A two-project local register of one province and year, with its modification time set (supersession
+    and "received at" follow it): the incremental and engine tests' submissions."""
+    import os
+
+    rows = [[f"UBND {province_title}"], [f"DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM {year}"],
+            ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Kinh phí NSĐP (triệu đồng)"],
+            [1, "Hỗ trợ máy móc thiết bị chế biến gạo", "KCĐP", "Cơ sở Tân Hưng 001", amount],
+            [2, "Tham gia hội chợ", "KCĐP", "Cơ sở Phú Lộc 002", 10]]
+    write_xlsx(path, rows)
+    os.utime(path, (when, when))
+    return path

@@ -2,7 +2,6 @@
 file each give the marts a full refresh gives; a code or configuration change forces a full build."""
 
 import hashlib
-import os
 import shutil
 from dataclasses import replace
 
@@ -18,13 +17,7 @@ from tests.conftest import kc, published_marts, site_env
 
 
 def _register(path, title, amount, year=2019, when=1_580_000_000):
-    rows = [[f"UBND {title}"], [f"DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM {year}"],
-            ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Kinh phí NSĐP (triệu đồng)"],
-            [1, "Hỗ trợ máy móc thiết bị chế biến gạo", "KCĐP", "Cơ sở Tân Hưng 001", amount],
-            [2, "Tham gia hội chợ", "KCĐP", "Cơ sở Phú Lộc 002", 10]]
-    corpus.write_xlsx(path, rows)
-    os.utime(path, (when, when))
-    return path
+    return corpus.local_register(path, title, amount, year=year, when=when)
 
 
 def _inbox(raw):

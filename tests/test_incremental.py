@@ -18,13 +18,7 @@ from tests.conftest import published_marts
 
 
 def _register(path, province_title, amount, when):
-    rows = [[f"UBND {province_title}"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2019"],
-            ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Kinh phí NSĐP (triệu đồng)"],
-            [1, "Hỗ trợ máy móc thiết bị chế biến gạo", "KCĐP", "Cơ sở Tân Hưng 001", amount],
-            [2, "Tham gia hội chợ", "KCĐP", "Cơ sở Phú Lộc 002", 10]]
-    corpus.write_xlsx(path, rows)
-    os.utime(path, (when, when))
-    return path
+    return corpus.local_register(path, province_title, amount, when=when)
 
 
 def _inbox(root):
