@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from .columnar import record_rows
 from .config import DatasetConfig
 from .dates import NotADate, Period, to_period
 from .numbers import NotANumber, NumberStyleUnknown, decide_style, to_count, to_decimal, to_vnd
@@ -343,6 +344,15 @@ class RegisterParser:
     def record(self, cells: dict, ctx: RowContext) -> tuple[dict, list[str]]:
         raise NotImplementedError
 
+    #: True when the parser implements `record_columns` (a large dataset read column by column)
+    columnar = False
+
+    def record_columns(self, rows: list[tuple[int, list]], ctx: RowContext) -> list[dict | None]:
+        """The records of a batch of rows read column by column: for each row its record, or None where the
+        row broke a rule or raised a warning (it is then read by `record`, which says why). A record given
+        here must equal what `record` gives for the row."""
+        raise NotImplementedError
+
     def layout_problem(self, table: Table) -> str | None:
         """Why a table found in a sheet cannot be read as this dataset (it is then refused), or None: a
         field named by two columns, or one column per year, would each make the reader choose."""
@@ -394,26 +404,42 @@ class RegisterParser:
                                           if f in cols and "year" not in f and f != "state_support"],
                              set(cfg.money_fields))
 
+        # Rows that will be records are gathered and read together (`_read_records`) until something that
+        # changes the context comes: a section, a subtotal, a hidden row, the signature block. Reading them
+        # then, in row order, gives what reading each at once would.
+        pending: list[tuple[int, list]] = []
+
+        def flush() -> None:
+            if pending:
+                self._read_records(pending, table, ctx, totals, result)
+                pending.clear()
+
+        # rows that are plainly records, found column by column, skip the walker's questions (a columnar parser)
+        plain = record_rows(self, table, rows, numeric) if self.columnar else [False] * len(rows)
         for offset, row in enumerate(rows):
+            if plain[offset]:
+                result.rows_read += 1
+                pending.append((offset, row))
+                continue
             row_number = table.data_start + offset + 1
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
                 continue
-            cells = {f: (row[c] if c < len(row) else None) for f, c in cols.items()}
             label = self._label(row, cols)
-            folded_label = fold(label)
-            if folded_label and ((self._signature and self._signature.match(folded_label))
-                                 or _SIGNING_DATE.search(folded_label)):
+            kind = self.label_kind(fold(label))
+            if kind == "signature":
                 break  # the signature block: "Người lập biểu", "GIÁM ĐỐC", "…, ngày 15 tháng 01 năm 2024"
             if could_be_column_numbers(row) and header_tail_kind(row) == "numbers":
                 continue  # column numbers repeated on a later page
-            if folded_label and ((self._subtotal and self._subtotal.match(folded_label))
-                                 or _PLACE_SUBTOTAL.match(folded_label)):
+            cells = {f: (row[c] if c < len(row) else None) for f, c in cols.items()}
+            if kind == "subtotal":
                 # "Cộng I", "Tổng cộng", "Cộng huyện Mỹ Xuyên": never a record, but the province's own
                 # arithmetic, checked against the rows read once the table is walked
+                flush()
                 totals.stated(row_number, label, self._stated_values(cells, ctx, totals.fields))
                 continue
             has_values = any(cells.get(f) not in (None, "") for f in numeric)
             if not has_values and self._is_section(label, cells):
+                flush()
                 self._enter_section(label, ctx)
                 totals.new_section()
                 continue
@@ -421,10 +447,31 @@ class RegisterParser:
             if table.data_start + offset in sheet.hidden_rows:
                 # a hidden row is usually a withdrawn entry; counting it silently, or dropping it, would both
                 # be guesses: it is recorded so that the province can unhide or delete it
+                flush()
                 result.rejected.append(RejectedRow(sheet.name, row_number, "hidden row: not read (unhide it if it "
                                                    "should count, or delete it)", raw_cells(row, table, cfg.personal_fields,
                                                    table.data_start + offset, cfg.money_fields)))
                 continue
+            pending.append((offset, row))
+        flush()
+        result.totals.extend(totals.checks())
+
+    def _read_records(self, rows: list[tuple[int, list]], table: Table, ctx: RowContext, totals: TotalsCheck,
+                      result: ParsedFile) -> None:
+        """Read rows that are records, in one context (no section, subtotal or hidden row among them):
+        each becomes a record or a rejected row, in row order. A columnar parser reads the whole batch
+        at once and hands back the rows it cannot vouch for, which are then read one by one."""
+        cfg, sheet, cols = self.config, table.sheet, table.columns
+        columnar = self.record_columns(rows, ctx) if self.columnar else None
+        for i, (offset, row) in enumerate(rows):
+            row_number = table.data_start + offset + 1
+            if columnar is not None and columnar[i] is not None:
+                record = columnar[i]
+                record.update(source_sheet=sheet.name, source_row=row_number)
+                result.records.append(record)
+                totals.add(record)
+                continue
+            cells = {f: (row[c] if c < len(row) else None) for f, c in cols.items()}
             ctx.warnings = []
             record, reasons = self.record(cells, ctx)
             if reasons:
@@ -440,7 +487,6 @@ class RegisterParser:
             for rule, message in ctx.warnings:
                 result.warnings.append(RowWarning(sheet.name, row_number, rule, mask_text(message), record.get("year"),
                                                   record.get("province_code"), record.get("province_code_2025")))
-        result.totals.extend(totals.checks())
 
     def _stated_values(self, cells: dict, ctx: RowContext, fields: list[str]) -> dict:
         """The numbers a subtotal row states, read like a record's (units, style); unreadable ones left out."""
@@ -455,6 +501,17 @@ class RegisterParser:
             if value is not None and not ignored:
                 stated[f] = value
         return stated
+
+    def label_kind(self, folded_label: str) -> str | None:
+        """'signature' for the start of the signature block, 'subtotal' for a subtotal or total row, from
+        the row's folded label; else None."""
+        if not folded_label:
+            return None
+        if (self._signature and self._signature.match(folded_label)) or _SIGNING_DATE.search(folded_label):
+            return "signature"
+        if (self._subtotal and self._subtotal.match(folded_label)) or _PLACE_SUBTOTAL.match(folded_label):
+            return "subtotal"
+        return None
 
     def _label(self, row: list, cols: dict[str, int]) -> str | None:
         """The row's first text that is not a row number or a bare numeral ("1", "I", "A.")."""

@@ -17,7 +17,7 @@ from .text import clean, fold
 HEADER_SEARCH_ROWS = 20
 _PAREN = re.compile(r"\(([^()]*)\)")
 _YEAR = re.compile(r"\b(20[0-4]\d|19[89]\d)\b")
-_COLUMN_NUMBER = re.compile(r"^\(?\s*(\d{1,2}|[a-z])\s*\)?$")
+COLUMN_NUMBER = re.compile(r"^\(?\s*(\d{1,2}|[a-z])\s*\)?$")
 
 
 @dataclass
@@ -191,7 +191,7 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
     return Table(sheet, columns, texts, units, data_start, rows, title_lines, sheet_unit, twice, pivoted)
 
 
-def _column_number_text(value) -> str | None:
+def column_number_text(value) -> str | None:
     """A cell as it is compared with a column number ('3' for 3.0, '(a)' for ' (A) '); None when blank."""
     if value is None:
         return None
@@ -203,15 +203,15 @@ def _column_number_text(value) -> str | None:
 
 def header_tail_kind(row: list) -> str | None:
     """'numbers' for a row of column numbers ((1) (2) … or 1 2 3 …), 'units' for a row of units, else None."""
-    values = [v for v in row if _column_number_text(v) is not None]
+    values = [v for v in row if column_number_text(v) is not None]
     if len(values) < 3:
         return None
     if all(parse_unit(v) or fold(v) in {"nguoi", "de an", "lao dong", "hoc vien", "nam", "luot"} for v in values):
         return "units"
     numbers = []
     for v in values:
-        text = _column_number_text(v)
-        if not _COLUMN_NUMBER.match(text):
+        text = column_number_text(v)
+        if not COLUMN_NUMBER.match(text):
             return None
         digits = re.sub(r"\D", "", text)
         numbers.append(int(digits) if digits else 0)  # lettered columns (A), (B) count as 0
@@ -225,10 +225,10 @@ def could_be_column_numbers(row: list) -> bool:
     fails at its first name) and never reads units."""
     count = 0
     for value in row:
-        text = _column_number_text(value)
+        text = column_number_text(value)
         if text is None:
             continue
-        if not _COLUMN_NUMBER.match(text):
+        if not COLUMN_NUMBER.match(text):
             return False
         count += 1
     return count >= 3

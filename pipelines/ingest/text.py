@@ -14,7 +14,8 @@ from functools import lru_cache
 
 # Registers repeat the same few hundred communes, types and products thousands of times: every
 # function here is pure, so each distinct value is worked out once per reader process.
-_memo = lru_cache(maxsize=1 << 16)
+# typed: 1, 1.0 and True are equal as keys but not as cells (clean(1.0) is "1.0", clean(True) "True")
+_memo = lru_cache(maxsize=1 << 16, typed=True)
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
@@ -89,14 +90,17 @@ def name_key(value: object) -> str:
     """
     if value is None:
         return ""
-    words = []
-    for word in _WORD.findall(unicodedata.normalize("NFC", str(value)).lower()):
-        letters = word.translate(_UNTONED)
-        if letters == word:  # no tone mark (most words of most names)
-            words.append(word)
-        else:
-            words.append(letters + "".join(_TONE_DIGIT[ch] for ch in word if ch in _TONE_DIGIT))
-    return " ".join(words)
+    return " ".join(map(_syllable_key, _WORD.findall(unicodedata.normalize("NFC", str(value)).lower())))
+
+
+@_memo
+def _syllable_key(word: str) -> str:
+    """One lower-case word of `name_key`: its letters without the tone, then the tone's digit. Names
+    share their syllables ("cơ sở", "hợp tác xã", surnames), so each is worked out once."""
+    letters = word.translate(_UNTONED)
+    if letters == word:  # no tone mark
+        return word
+    return letters + "".join(_TONE_DIGIT[ch] for ch in word if ch in _TONE_DIGIT)
 
 
 def _tone_tables() -> tuple[dict[int, str | None], dict[str, str]]:
