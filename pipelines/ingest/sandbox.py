@@ -11,6 +11,7 @@ reader, killed — yields a `rejected` outcome with the reason, and the other fi
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import resource
@@ -49,6 +50,10 @@ def _child(batch: list[tuple[int, FoundFile]], config_dir: Path, limits: Limits,
     send (index, outcome) as soon as it is read, so that the parent always knows which file is in hand."""
     ceiling = _vm_size() + limits.reader_memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    # A census sheet is tens of thousands of row lists and record dicts, freed by reference counting when
+    # the file is sent; the cycle collector would walk them over and over while they are built (about a
+    # tenth of the reading time). It runs once after each file instead.
+    gc.disable()
     for index, found in batch:
         signal.alarm(int(limits.reader_timeout_seconds) + 5)  # in case the parent is gone and cannot kill us
         try:
@@ -65,6 +70,8 @@ def _child(batch: list[tuple[int, FoundFile]], config_dir: Path, limits: Limits,
             conn.send((index, outcome))
         except MemoryError:
             conn.send((index, _not_cached(FileOutcome(found).reject(_too_big(limits)))))
+        del outcome
+        gc.collect()
     conn.close()
 
 

@@ -18,7 +18,6 @@ from functools import lru_cache
 _memo = lru_cache(maxsize=1 << 16, typed=True)
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_SPACES = re.compile(r"\s+")
 
 
 @_memo
@@ -27,7 +26,8 @@ def clean(value: object) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else str(value)
-    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    # str.split() splits at the same whitespace as the pattern \s (str.isspace), without a regex
+    text = " ".join(unicodedata.normalize("NFC", text).split())
     return text or None
 
 
