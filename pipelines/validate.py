@@ -99,9 +99,13 @@ def report(outcome: FileOutcome, how: str, names: dict[str, str], out=None) -> b
             p(f"    encoding:  {ENCODINGS.get(info['encoding'], info['encoding'])}")
         personal = set(load_dataset_config(outcome.found.dataset, CONFIG_DIR).personal_fields)
         for field, column in info["columns"].items():
+            if field in info.get("by_year", {}):
+                continue  # shown below with all its year columns
             unit = info["units"].get(field)
             p(f"    {column} → {field}" + (f" [{UNITS.get(unit, unit)}]" if unit else "")
               + (" (personal data: read past, never stored)" if field in personal else ""))
+        for field, columns in info.get("by_year", {}).items():
+            p(f"    {', '.join(columns)} → {field}, one record per year column")
         if info["sheet_unit"]:
             p(f"    unit line (ĐVT): {UNITS.get(info['sheet_unit'], info['sheet_unit'])} for money columns "
               "without their own unit")

@@ -159,25 +159,118 @@ def test_places_are_matched_with_their_tones_and_an_ambiguous_place_is_left_empt
         ("xa my tho", None, "82")]
 
 
-def test_a_plan_with_one_column_per_year_is_refused_not_guessed(tmp_path):
-    """"Kinh phí kế hoạch" over "Năm 2021 | Năm 2022 | Năm 2023": read before as one year (the first
-    column), published as another (from the file name). Now refused, saying what to change."""
+def _plans_parser():
     from pipelines.ingest.config import load_dataset_config
     from pipelines.ingest.plans import PlansParser
     from pipelines.ingest.provinces import resolver
-    from pipelines.ingest.readers import read_sheets
     from tests.conftest import CONFIG
 
-    rows = [["UBND TỈNH BẮC GIANG"], ["KẾ HOẠCH KINH PHÍ KHUYẾN CÔNG GIAI ĐOẠN 2021-2023"],
-            ["STT", "Cấp", "Số đề án kế hoạch", "Kinh phí kế hoạch (triệu đồng)", None, None],
-            [None, None, None, "Năm 2021", "Năm 2022", "Năm 2023"],
-            [1, "KCĐP", 9, 3200, 3300, 3500]]
-    path = write_xlsx(tmp_path / "ke-hoach-2023.xlsx", rows, merges=[(2, 3, 2, 5, "Kinh phí kế hoạch (triệu đồng)")])
-    parser = PlansParser(load_dataset_config("plans", CONFIG), resolver(CONFIG / "provinces.yaml"))
-    result = parser.parse(read_sheets(path), "plans/bac-giang/ke-hoach-2023.xlsx")
+    return PlansParser(load_dataset_config("plans", CONFIG), resolver(CONFIG / "provinces.yaml"))
+
+
+def _pivoted_plan(years: list, projects_per_year: bool = True) -> list[list]:
+    """A three-year plan, as offices make them: projects and budget each over one column per year."""
+    head = ["STT", "Cấp", "Số đề án kế hoạch", None, None, "Kinh phí kế hoạch (triệu đồng)", None, None]
+    rows = [[1, "KCQG", 4, 5, 6, 1200, 1300.5, 1400],
+            [2, "KCĐP", 9, None, 7, 3200, None, 3500],  # nothing planned in 2022
+            [None, "Tổng cộng", 13, 5, 13, 4400, 1300.5, 4900]]
+    if not projects_per_year:
+        head = ["STT", "Cấp", "Số đề án kế hoạch", "Kinh phí kế hoạch (triệu đồng)", None, None]
+        rows = [[1, "KCQG", 15, 1200, 1300.5, 1400]]
+        return [["UBND TỈNH BẮC GIANG"], ["KẾ HOẠCH KINH PHÍ KHUYẾN CÔNG GIAI ĐOẠN 2021-2023"], head,
+                [None, None, None, *years], *rows]
+    return [["UBND TỈNH BẮC GIANG"], ["KẾ HOẠCH KINH PHÍ KHUYẾN CÔNG GIAI ĐOẠN 2021-2023"], head,
+            [None, None, *years, *years], *rows]
+
+
+def _write_plan(path: Path, rows: list[list], merged: bool) -> Path:
+    from tests import corpus
+
+    if path.suffix == ".xls":
+        return corpus.write_xls(path, rows)
+    if path.suffix == ".ods":
+        return corpus.write_ods(path, rows)
+    merges = [(2, c, 2, c + 2, rows[2][c]) for c in (2, 5)] if merged else []
+    return write_xlsx(path, rows, merges=merges)
+
+
+PLAN_EXPECTED = [(2021, "national", 4, 1_200_000_000), (2021, "local", 9, 3_200_000_000),
+                 (2022, "national", 5, 1_300_500_000),
+                 (2023, "national", 6, 1_400_000_000), (2023, "local", 7, 3_500_000_000)]
+
+
+@pytest.mark.parametrize("suffix,merged", [(".xlsx", True), (".xlsx", False), (".xls", False), (".ods", False)],
+                         ids=["xlsx-merged", "xlsx", "xls", "ods"])
+@pytest.mark.parametrize("years", [["Năm 2021", "Năm 2022", "Năm 2023"], [2021, 2022, 2023]],
+                         ids=["year-text", "year-number"])
+def test_a_plan_with_one_column_per_year_gives_one_record_per_year(tmp_path, suffix, merged, years):
+    """"Kinh phí kế hoạch" over "Năm 2021 | Năm 2022 | Năm 2023": read before as one year (the first
+    column), published as another (from the file name). Now one plan line per year column; a blank year is
+    no plan line, and the file's total row is checked year by year."""
+    from pipelines.ingest.readers import read_sheets
+
+    path = _write_plan(tmp_path / f"ke-hoach-2023{suffix}", _pivoted_plan(years), merged)
+    result = _plans_parser().parse(read_sheets(path), f"plans/bac-giang/{path.name}")
+    assert not result.rejected, [r.reason for r in result.rejected]
+    assert [(r["year"], r["program_level"], r["planned_projects"], r["planned_budget_vnd"])
+            for r in result.records] == PLAN_EXPECTED
+    assert {r["province_code"] for r in result.records} == {"24"}
+    assert len(result.totals) == 6 and all(t.reconciles for t in result.totals)
+
+
+@pytest.mark.parametrize("rows,reason", [
+    (_pivoted_plan(["Năm 2021", "Năm 2022", "Năm 2023"], projects_per_year=False),
+     "'Số đề án kế hoạch' has one column for all the years under 'Kinh phí kế hoạch (triệu đồng)' "
+     "(Năm 2021, Năm 2022, Năm 2023): which year it counts for would be a guess"),
+    (_pivoted_plan(["Năm 2021", "Năm 2022", "2023-2025"]),
+     "the column '2023-2025' under 'Số đề án kế hoạch' names 2 years (2023, 2025): give each column one year"),
+    (_pivoted_plan(["Năm 2021", "Năm 2022", "Năm 2022"]), "two columns for the same year under 'Số đề án kế hoạch'"),
+    ([*_pivoted_plan(["Năm 2021", "Năm 2022", "Năm 2023"])[:3],
+      [None, None, "Năm 2021", "Năm 2022", "Năm 2023", "Năm 2021", "Năm 2022", "Năm 2024"],
+      [1, "KCQG", 4, 5, 6, 1200, 1300.5, 1400]],
+     "the columns per year under 'Kinh phí kế hoạch (triệu đồng)' and 'Số đề án kế hoạch' do not cover the same years"),
+], ids=["one-column-for-all-years", "a-range", "a-year-twice", "different-years"])
+def test_a_plan_whose_year_columns_are_only_half_understood_is_refused(tmp_path, rows, reason):
+    from pipelines.ingest.readers import read_sheets
+
+    path = write_xlsx(tmp_path / "ke-hoach-2023.xlsx", rows)
+    result = _plans_parser().parse(read_sheets(path), "plans/bac-giang/ke-hoach-2023.xlsx")
     assert not result.records
-    assert "one column per year under 'Kinh phí kế hoạch (triệu đồng)' (Năm 2021, Năm 2022, Năm 2023)" in \
-        result.sheets[0].note
+    assert reason in result.sheets[0].note
+
+
+def test_a_project_register_with_one_column_per_year_is_refused(tmp_path, parse):
+    rows = [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG 2021-2022"],
+            ["STT", "Tên đề án", "Cấp", "Kinh phí NSĐP (triệu đồng)", None],
+            [None, None, None, "Năm 2021", "Năm 2022"],
+            [1, "Máy sấy", "KCĐP", 100, 120]]
+    result = parse(write_xlsx(tmp_path / "x.xlsx", rows, merges=[(2, 3, 2, 4, rows[2][3])]), "projects/soc-trang/x.xlsx")
+    assert not result.records
+    assert "one column per year under 'Kinh phí NSĐP (triệu đồng)' (Năm 2021, Năm 2022): the warehouse reads one " \
+           "year per row" in result.sheets[0].note
+
+
+def test_kc_validate_and_the_refresh_read_a_plan_with_one_column_per_year(tmp_path):
+    """What `kc validate` tells the officer is what the refresh publishes: five plan lines, by year."""
+    import duckdb
+
+    raw = tmp_path / "raw"
+    path = _write_plan(raw / "plans" / "bac-giang" / "ke-hoach-2021-2023.xlsx",
+                       _pivoted_plan(["Năm 2021", "Năm 2022", "Năm 2023"]), merged=True)
+    env = site_env(raw, tmp_path)
+    checked = kc(env, "validate", str(path), timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "C 'Năm 2021', D 'Năm 2022', E 'Năm 2023' → planned_projects, one record per year column" in checked.stdout
+    assert "rows:      5 accepted, 0 rejected" in checked.stdout, checked.stdout
+    refreshed = kc(env, "refresh", timeout=600)
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    con = duckdb.connect(str(tmp_path / "marts" / "warehouse.duckdb"), read_only=True)
+    got = con.execute("SELECT year, program_level, planned_projects, planned_budget_vnd FROM marts.funding_by_province_year "
+                      "WHERE province_code = '24' AND planned_budget_vnd IS NOT NULL ORDER BY year, program_level").fetchall()
+    con.close()
+    assert got == [(2021, "local", 9, 3_200_000_000), (2021, "national", 4, 1_200_000_000),
+                   (2022, "national", 5, 1_300_500_000),
+                   (2023, "local", 7, 3_500_000_000), (2023, "national", 6, 1_400_000_000)]
 
 
 def test_a_field_named_by_two_columns_refuses_the_file(tmp_path, parse):

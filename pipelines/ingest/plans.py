@@ -13,6 +13,8 @@ class PlansParser(RegisterParser):
         "approved_projects": "INTEGER", "planned_budget_vnd": "BIGINT", "year": "INTEGER",
         "province_code": "VARCHAR", "province_code_2025": "VARCHAR", "province_source": "VARCHAR",
     }
+    # "Kinh phí kế hoạch" over "Năm 2021 | Năm 2022 | Năm 2023": a plan line per year column
+    reads_year_columns = True
 
     def record(self, cells: dict, ctx: RowContext) -> tuple[dict, list[str]]:
         reasons: list[str] = []

@@ -22,7 +22,7 @@ from .dates import NotADate, Period, to_period
 from .numbers import NotANumber, NumberStyleUnknown, decide_style, to_count, to_decimal, to_vnd
 from .provinces import Province, ProvinceResolver
 from .readers import Sheet
-from .table import Table, could_be_column_numbers, find_table, header_tail_kind, title_year, years_in
+from .table import Table, could_be_column_numbers, find_table, header_key, header_tail_kind, title_year, years_in
 from .text import clean, fold
 
 _SECTION_MARK = re.compile(r"^([ivx]+|[a-h]|\d{1,2})\s*[\.\)/:-]\s*\S|^(phan|muc|phu luc)\s")
@@ -203,7 +203,7 @@ class ArrowRecords(Sequence):
 
 def describe_table(table: Table) -> dict:
     """How a table was read, for `kc validate`: header rows, field → column and header, units, encoding."""
-    mapped = set(table.columns.values())
+    mapped = set(table.columns.values()) | {c for group in table.by_year.values() for c, _, _ in group.columns}
     unmapped = []
     for r in table.header_rows:
         for c, value in enumerate(table.sheet.rows[r] if r < len(table.sheet.rows) else []):
@@ -215,6 +215,7 @@ def describe_table(table: Table) -> dict:
         "first_data_row": table.data_start + 1,
         "columns": {f: f"{_column_letter(c)} '{table.header_text[f]}'" for f, c in
                     sorted(table.columns.items(), key=lambda kv: kv[1])},
+        "by_year": {f: [f"{_column_letter(c)} '{h}'" for c, h, _ in group.columns] for f, group in table.by_year.items()},
         "units": dict(table.units),
         "sheet_unit": table.sheet_unit,
         "encoding": table.sheet.encoding,
@@ -233,6 +234,7 @@ class RowContext:
     sheet_style: str | None
     section: dict = field(default_factory=dict)  # program_level / year / district set by section rows
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (rule, message) of the current row
+    column_year: int | None = None  # the year of the columns read, in a table with one column per year
 
     def style(self, name: str) -> str | None:
         return self.styles.get(name) or self.sheet_style
@@ -278,6 +280,37 @@ def _fill_vertical_merges(table: Table) -> list[list]:
                 row[c0] = top
                 filled[offset] = row
     return filled if filled is not None else rows
+
+
+def year_views(table: Table, rows: list[list]):
+    """(year, table, rows) for each year of a table with one column per year: the table as if each
+    year-columned field had only that year's column, and its rows, where a row that fills other years but
+    not this one is left blank (it has nothing for this year: no record, no rejection)."""
+    from dataclasses import replace
+
+    groups = list(table.by_year.values())
+    years = sorted(y[0] for _, _, y in groups[0].columns)
+    for year in years:
+        columns, header_text, units = dict(table.columns), dict(table.header_text), dict(table.units)
+        this, others = [], []
+        for group in groups:
+            for col, header, (y,) in group.columns:
+                if y == year:
+                    this.append(col)
+                    columns[group.field] = col
+                    header_text[group.field] = f"{' '.join(group.group.split())} — {header}"
+                    unit = header_key(group.group)[1]
+                    if unit:
+                        units[group.field] = unit
+                else:
+                    others.append(col)
+
+        def filled(row: list, cols: list[int]) -> bool:
+            return any(c < len(row) and row[c] not in (None, "") and not (isinstance(row[c], str) and not row[c].strip())
+                       for c in cols)
+
+        view_rows = [[] if not filled(row, this) and filled(row, others) else row for row in rows]
+        yield year, replace(table, columns=columns, header_text=header_text, units=units), view_rows
 
 
 def _id_shaped_number(value) -> bool:
@@ -359,9 +392,46 @@ class RegisterParser:
         for name, headers in table.twice.items():
             return (f"two columns are both read as {name}: '{table.header_text[name]}' and '{headers[0]}'; "
                     "keep one, or rename the other")
-        for group, years in table.by_year.items():
-            return (f"one column per year under '{group}' ({', '.join(years)}): the warehouse reads one year per "
-                    "row; send one row per year with a 'Năm' column (or one sheet per year)")
+        if table.by_year:
+            return self.year_columns_problem(table)
+        return None
+
+    #: True when a field given one column per year is read as one record per year column (plans)
+    reads_year_columns = False
+
+    def year_columns_problem(self, table: Table) -> str | None:
+        """Why one column per year cannot be read (each column one year, the same years in every group,
+        no 'Năm' column, every other value column per year too), or None."""
+        groups = list(table.by_year.values())
+        first = groups[0]
+        listed = f"under '{first.group}' ({', '.join(h for _, h, _ in first.columns)})"
+        if not self.reads_year_columns:
+            return (f"one column per year {listed}: the warehouse reads one year per row; send one row per year "
+                    "with a 'Năm' column (or one sheet per year)")
+        for group in groups:
+            for _, header, years in group.columns:
+                if len(years) != 1:
+                    return (f"the column '{header}' under '{group.group}' names {len(years)} years "
+                            f"({', '.join(map(str, years))}): give each column one year")
+            years = [y[0] for _, _, y in group.columns]
+            if len(set(years)) != len(years):
+                return f"two columns for the same year under '{group.group}' ({', '.join(map(str, years))})"
+            if sorted(years) != sorted(y[0] for _, _, y in first.columns):
+                return (f"the columns per year under '{group.group}' and '{first.group}' do not cover the same "
+                        "years: give both the same years")
+        if "year" in table.columns:
+            return (f"a year column ('{table.header_text['year']}') and one column per year {listed}: "
+                    "which year a figure counts for would be a guess; keep one of the two")
+        pivot_columns = {c for group in groups for c, _, _ in group.columns}
+        cfg = self.config
+        for name, col in table.columns.items():
+            if name in table.by_year:
+                continue
+            if col in pivot_columns:
+                return f"the column '{table.header_text[name]}' is read both as {name} and as a year {listed}"
+            if name in cfg.money_fields + cfg.count_fields + cfg.quantity_fields and "year" not in name:
+                return (f"'{table.header_text[name]}' has one column for all the years {listed}: which year it "
+                        "counts for would be a guess; give it one column per year too, or send one row per year")
         return None
 
     # --- file level ---------------------------------------------------------------------------
@@ -387,9 +457,19 @@ class RegisterParser:
 
     # --- sheet level --------------------------------------------------------------------------
     def _parse_table(self, table: Table, relative_path: str, result: ParsedFile) -> None:
+        rows = _fill_vertical_merges(table)
+        if not table.by_year:
+            self._walk(table, rows, relative_path, result)
+            return
+        # one column per year (accepted by `layout_problem`): the table is read once per year, each time
+        # as if it had only that year's columns, so that each row gives one record per year it fills
+        for year, view, view_rows in year_views(table, rows):
+            self._walk(view, view_rows, relative_path, result, column_year=year)
+
+    def _walk(self, table: Table, rows: list[list], relative_path: str, result: ParsedFile,
+              column_year: int | None = None) -> None:
         cfg = self.config
         sheet = table.sheet
-        rows = _fill_vertical_merges(table)
         cols = table.columns
         numeric = [f for f in cfg.money_fields + cfg.count_fields + cfg.quantity_fields if f in cols]
         styles = {f: decide_style(r[cols[f]] for r in rows if cols[f] < len(r)) for f in numeric}
@@ -399,7 +479,8 @@ class RegisterParser:
         if file_year is None:
             path_years = years_in(relative_path)
             file_year = path_years[-1] if path_years else None
-        ctx = RowContext(table, relative_path, " ".join(table.title_lines), file_year, styles, sheet_style)
+        ctx = RowContext(table, relative_path, " ".join(table.title_lines), file_year, styles, sheet_style,
+                         column_year=column_year)
         totals = TotalsCheck(sheet.name, [f for f in cfg.money_fields + cfg.count_fields
                                           if f in cols and "year" not in f and f != "state_support"],
                              set(cfg.money_fields))
@@ -645,7 +726,7 @@ class RegisterParser:
     def year(self, name: str, cells: dict, ctx: RowContext, reasons: list[str]) -> int | None:
         """The row's year: its own column, else a section row, the sheet name, the title, the path."""
         year = self.year_cell(name, cells, ctx, reasons)
-        year = year or ctx.section.get("year") or ctx.file_year
+        year = year or ctx.column_year or ctx.section.get("year") or ctx.file_year
         if year is None and not reasons:
             reasons.append("no year: not in a column, a section row, the sheet name, the title or the path")
         return year

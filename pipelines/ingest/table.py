@@ -49,7 +49,7 @@ class Table:
     title_lines: list[str] = field(default_factory=list)
     sheet_unit: str | None = None  # from an "ĐVT: ..." line
     twice: dict[str, list[str]] = field(default_factory=dict)  # field → headers of further columns naming it
-    by_year: dict[str, list[str]] = field(default_factory=dict)  # group header → its one-column-per-year headers
+    by_year: dict[str, "YearColumns"] = field(default_factory=dict)  # field → its one column per year
 
 
 def header_key(text: object) -> tuple[str, str | None]:
@@ -88,6 +88,22 @@ def _parents_filled(sheet: Sheet, r: int, width: int) -> list[str | None]:
     return parents
 
 
+def _group_labels(sheet: Sheet, r: int, width: int) -> list[str | None]:
+    """The upper header row's labels over each column: merged labels carried across their span, and an
+    unmerged group label carried right over the sub-headers it stands above."""
+    parents = _parents_filled(sheet, r, width)
+    tops, subs = _row(sheet, r), _row(sheet, r + 1)
+
+    def text(row: list, c: int, read=_cell_text):
+        return read(row[c]) if c < len(row) else None
+
+    for c in range(1, width):
+        if not parents[c] and not text(tops, c) and text(subs, c, _year_header) and parents[c - 1] \
+                and text(subs, c - 1, _year_header):
+            parents[c] = parents[c - 1]
+    return parents
+
+
 def _map_columns(candidates: list[list[str]], config: HeaderConfig):
     """field → column from each column's header options (the first option a field answers wins); a
     further column whose header names a field already taken is recorded in `twice`, never dropped."""
@@ -108,19 +124,36 @@ def _map_columns(candidates: list[list[str]], config: HeaderConfig):
     return columns, texts, units, twice
 
 
-def _one_column_per_year(sheet: Sheet, r: int, config: HeaderConfig) -> dict[str, list[str]]:
+@dataclass
+class YearColumns:
+    """A field given one column per year: "Kinh phí kế hoạch" over "Năm 2021 | Năm 2022 | Năm 2023"."""
+    field: str
+    group: str  # the group header as written
+    columns: list[tuple[int, str, list[int]]]  # (0-based column, its header as written, the years it names)
+
+
+def _year_header(value) -> str | None:
+    """A sub-header cell as text; a year typed as a number (2021) counts as its text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
+            and 1900 <= value <= 2100:
+        return str(int(value))
+    return _cell_text(value)
+
+
+def _one_column_per_year(sheet: Sheet, r: int, config: HeaderConfig) -> dict[str, YearColumns]:
     """Group headers of row `r` that name a field and stand over several year columns of the next row
-    ("Kinh phí kế hoạch" over "Năm 2021 | Năm 2022"): group header → the year headers under it."""
+    ("Kinh phí kế hoạch" over "Năm 2021 | Năm 2022"): field → its year columns."""
     width = max(len(_row(sheet, r)), len(_row(sheet, r + 1)))
-    parents = _parents_filled(sheet, r, width)
+    parents = _group_labels(sheet, r, width)
     nxt = _row(sheet, r + 1)
-    found: dict[str, list[str]] = {}
+    found: dict[str, YearColumns] = {}
     for c in range(width):
-        sub = _cell_text(nxt[c]) if c < len(nxt) else None
-        if parents[c] and sub and years_in(sub) and config.synonyms.get(header_key(parents[c])[0]) \
-                and not config.synonyms.get(header_key(sub)[0]):
-            found.setdefault(parents[c], []).append(sub)
-    return {group: subs for group, subs in found.items() if len(subs) > 1}
+        sub = _year_header(nxt[c]) if c < len(nxt) else None
+        name = config.synonyms.get(header_key(parents[c])[0]) if parents[c] else None
+        if name and sub and years_in(sub) and not config.synonyms.get(header_key(sub)[0]):
+            group = found.setdefault(name, YearColumns(name, parents[c], []))
+            group.columns.append((c, sub, years_in(sub)))
+    return {name: group for name, group in found.items() if len(group.columns) > 1}
 
 
 def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
@@ -137,11 +170,7 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
         nxt = _row(sheet, r + 1)
         subs = [_cell_text(nxt[c]) if c < len(nxt) else None for c in range(width)]
         if any(subs):
-            parents = _parents_filled(sheet, r, width)
-            # carry an unmerged group label right over the sub-headers it stands above
-            for c in range(1, width):
-                if not parents[c] and subs[c] and not tops[c] and parents[c - 1] and subs[c - 1]:
-                    parents[c] = parents[c - 1]
+            parents = _group_labels(sheet, r, width)
             candidates = []
             for c in range(width):
                 opts = []
@@ -166,6 +195,8 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
         return None
     _, columns, texts, units, rows, twice = best
     pivoted = _one_column_per_year(sheet, rows[0], config)
+    if pivoted and len(rows) == 1:
+        rows = (rows[0], rows[0] + 1)  # the year row is part of the header, not the first data row
     title_lines = [
         " ".join(t for t in (_cell_text(v) for v in _row(sheet, i)) if t) for i in range(rows[0])
     ]
