@@ -71,3 +71,28 @@ def communes_pre2025() -> pd.DataFrame:
         "ward AS commune_full, wardShort AS commune_name FROM admin_units_legacy ORDER BY wardCode"
     )
     return pd.DataFrame(rows)
+
+
+@lru_cache(maxsize=1)
+def wards_2025() -> pd.DataFrame:
+    """2025 communes and wards (short name) with each old province they were formed from, one row per
+    pair: from the package's converter (a ward made whole of old communes, and the ward's share of an old
+    commune divided between several)."""
+    with resources.files("vietnamadminunits").joinpath("data/converter_2025.json").open(encoding="utf-8") as f:
+        converter = json.load(f)
+    old_code = provinces_pre2025().set_index("province_key")["province_code"]
+    origins: set[tuple[str, str, str]] = set()  # (2025 province key, 2025 ward key, old province code)
+    for new_province, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for ward, old_wards in wards.items():
+            origins.update((new_province, ward, old_code[old.split("_")[0]]) for old in old_wards)
+    for new_province, old_wards in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
+        for old, parts in old_wards.items():
+            origins.update((new_province, part["newWardKey"], old_code[old.split("_")[0]]) for part in parts)
+    names = pd.DataFrame(query("SELECT provinceKey AS province_key, provinceCode AS province_code_2025, "
+                               "wardKey AS ward_key, wardShort AS ward_name FROM admin_units"))
+    pairs = pd.DataFrame(sorted(origins), columns=["province_key", "ward_key", "province_code"])
+    merged = names.merge(pairs, on=["province_key", "ward_key"], how="inner", validate="one_to_many")
+    if merged["ward_key"].nunique() < names["ward_key"].nunique() * 0.99:
+        raise RuntimeError("vietnamadminunits: the 2025 wards do not match the converter's")
+    return merged[["province_code_2025", "ward_name", "province_code"]].sort_values(
+        ["province_code_2025", "ward_name", "province_code"], ignore_index=True)

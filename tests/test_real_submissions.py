@@ -159,6 +159,21 @@ def test_places_are_matched_with_their_tones_and_an_ambiguous_place_is_left_empt
         ("xa my tho", None, "82")]
 
 
+@pytest.mark.parametrize("title,rows,expected", [
+    ("UBND THÀNH PHỐ CẦN THƠ", [[1, "Máy sấy", "KCĐP", "Xã Nhu Gia", 100], [2, "Bao bì", "KCĐP", "Phường Vị Thanh 1", 50]],
+     [("Xã Nhu Gia", "94", "92"), ("Phường Vị Thanh 1", "93", "92")]),
+    ("UBND TỈNH TÂY NINH", [[1, "Máy sấy", "KCĐP", "Xã Tân Ninh", 100]], [("Xã Tân Ninh", None, "80")]),
+], ids=["ward-of-one-old-province", "ward-formed-from-two"])
+def test_a_2025_ward_places_a_row_in_the_old_province_it_was_formed_from(tmp_path, parse, title, rows, expected):
+    """Wards that exist only since the 2025 reform ("Xã Nhu Gia", formed from communes of old Sóc Trăng,
+    now in Cần Thơ) place a 2025 row in its old province; a ward formed from communes of two old
+    provinces ("Xã Tân Ninh": Tây Ninh and Long An) leaves the old province empty."""
+    sheet = [[title], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2025"],
+             ["STT", "Tên đề án", "Cấp", "Địa bàn", "Kinh phí NSĐP (triệu đồng)"], *rows]
+    result = parse(write_xlsx(tmp_path / "2025.xlsx", sheet), "projects/2025/x/2025.xlsx")
+    assert [(r["location"], r["province_code"], r["province_code_2025"]) for r in result.records] == expected
+
+
 def _plans_parser():
     from pipelines.ingest.config import load_dataset_config
     from pipelines.ingest.plans import PlansParser

@@ -75,6 +75,11 @@ class ProvinceResolver:
         # ignored): folded, "Xã Mỹ Thọ" (Đồng Tháp) would read as "Mỹ Tho" (Tiền Giang).
         self.districts = self._places_by_unit(reference.district_names_pre2025(), "district_name")
         self.communes = self._places_by_unit(reference.communes_pre2025(), "commune_name")
+        # a 2025 commune or ward → the old provinces it was formed from (a register of 2025 names them)
+        wards: dict[str, set[tuple[str, str]]] = {}
+        for unit, name, old in reference.wards_2025().itertuples(index=False):
+            wards.setdefault(unit, set()).add((name_key(name), old))
+        self.wards_2025 = {unit: sorted(pairs) for unit, pairs in wards.items()}
         old_names = reference.provinces_pre2025()
         self.old_name_phrase = {r.province_code: name_key(r.province_name) for r in old_names.itertuples()}
 
@@ -121,8 +126,9 @@ class ProvinceResolver:
     @lru_cache(maxsize=1 << 14)
     def place_in_old(self, province: Province, location: str | None) -> Province:
         """For a 2025 unit merged from several old provinces: the old one its location names (an old
-        province's name, else a district, else a commune or ward of exactly one of them). A place found
-        in two old provinces leaves the old province empty: never a guess."""
+        province's name, else a district, else a commune or ward, of either generation, of exactly one of
+        them). A place found in two old provinces (an old commune of one and a 2025 ward formed from
+        another, or a 2025 ward formed from both) leaves the old province empty: never a guess."""
         if province.code is not None or not location:
             return province
         key = name_key(location)
@@ -130,7 +136,8 @@ class ProvinceResolver:
         for candidates in (
             {old for old in olds if contains_phrase(key, self.old_name_phrase[old])},
             {old for name, old in self.districts.get(province.code_2025, []) if contains_phrase(key, name)},
-            {old for name, old in self.communes.get(province.code_2025, []) if contains_phrase(key, name)},
+            {old for name, old in self.communes.get(province.code_2025, []) + self.wards_2025.get(province.code_2025, [])
+             if contains_phrase(key, name)},
         ):
             if len(candidates) == 1:
                 return Province(candidates.pop(), province.code_2025)
