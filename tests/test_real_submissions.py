@@ -4,7 +4,17 @@ from pathlib import Path
 
 import pytest
 
+from tests import corpus
 from tests.conftest import kc, site_env, write_xlsx
+
+# the formats offices send, for layouts that need no merged cells
+WRITERS = {"xlsx": write_xlsx, "xls": corpus.write_xls, "ods": corpus.write_ods, "csv": corpus.write_csv}
+FORMATS = pytest.mark.parametrize("fmt", list(WRITERS))
+
+
+def write(fmt: str, path: Path, rows: list[list]) -> Path:
+    """`rows` written as a `fmt` file at `path` with that suffix."""
+    return WRITERS[fmt](path.with_suffix(f".{fmt}"), rows)
 
 HEADER = ["STT", "Cấp", "Tên đề án", "Đơn vị thụ hưởng", "Loại hình", "Kinh phí NSTW (triệu đồng)",
           "Kinh phí NSĐP (triệu đồng)"]
@@ -85,21 +95,22 @@ def test_a_value_merged_down_over_rows_belongs_to_every_row(tmp_path, parse, wri
              r["local_budget_vnd"]) for r in result.records] == EXPECTED
 
 
-def _census_wave(path: Path, year: int, code) -> Path:
+def _census_wave(path: Path, year: int, code, fmt: str = "xlsx") -> Path:
     head = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Xã/Phường/Thị trấn", "Số lao động"]
-    return write_xlsx(path, [["UBND TỈNH SÓC TRĂNG"], [f"KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM {year}"],
+    return write(fmt, path, [["UBND TỈNH SÓC TRĂNG"], [f"KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM {year}"],
                              head, [1, code, "Cơ sở Bánh pía Út Hoa", "Cơ sở", "Xã Đại Tâm", 5],
                              [2, "CS-9", "Cơ sở Lò Gạch", "Cơ sở", "Xã Đại Tâm", 7]])
 
 
-def test_a_code_that_lost_its_leading_zeros_is_the_same_facility(tmp_path):
+@pytest.mark.parametrize("fmt", ["xls", "csv"])  # the first wave .xlsx; a number in .xls, text in .csv
+def test_a_code_that_lost_its_leading_zeros_is_the_same_facility(tmp_path, fmt):
     """"00017" typed as text in one census wave came back as the number 17 in the next (Excel drops the
     zeros): one facility, surveyed in two waves."""
     import duckdb
 
     raw = tmp_path / "raw"
     _census_wave(raw / "census" / "soc-trang" / "2018.xlsx", 2018, "00017")
-    _census_wave(raw / "census" / "soc-trang" / "2019.xlsx", 2019, 17)
+    _census_wave(raw / "census" / "soc-trang" / "2019.xlsx", 2019, 17, fmt)
     env = site_env(raw, tmp_path)
     result = kc(env, "refresh")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -116,15 +127,16 @@ SUPPORT_HEADER = ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng",
                   "Tổng kinh phí"]
 
 
+@FORMATS
 @pytest.mark.parametrize("unit_row", [False, True], ids=["unit-in-title", "unit-row"])
-def test_one_support_column_is_central_or_local_by_the_row_level(tmp_path, parse, unit_row):
+def test_one_support_column_is_central_or_local_by_the_row_level(tmp_path, parse, unit_row, fmt):
     rows = [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2022"], ["ĐVT: triệu đồng"], SUPPORT_HEADER]
     if unit_row:
         rows = rows[:2] + [SUPPORT_HEADER, ["", "", "", "", "triệu đồng", "triệu đồng", "triệu đồng"]]
     rows += [[1, "Máy sấy nông sản", "KCQG", "Cơ sở Tân Hưng", 300, 700, 1000],
              [2, "Hội chợ triển lãm", "KCĐP", "Cơ sở Đại Tâm", 40, 0, 40]]
-    path = write_xlsx(tmp_path / "st-2022.xlsx", rows)
-    result = parse(path, "projects/soc-trang/st-2022.xlsx")
+    path = write(fmt, tmp_path / "st-2022", rows)
+    result = parse(path, f"projects/soc-trang/{path.name}")
     assert not result.rejected, [r.reason for r in result.rejected]
     assert [(r["program_level"], r["central_budget_vnd"], r["local_budget_vnd"], r["beneficiary_contribution_vnd"])
             for r in result.records] == [("national", 300_000_000, None, 700_000_000),
@@ -135,15 +147,17 @@ def test_one_support_column_is_central_or_local_by_the_row_level(tmp_path, parse
     (["STT", "Tên đề án", "Cấp", "Kinh phí hỗ trợ", "Kinh phí NSTW", "Đối ứng"], "cannot be assigned"),
     (["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Đối ứng", "Tổng kinh phí"], "no column for the state support"),
 ], ids=["support-beside-central", "no-support-column"])
-def test_money_columns_that_cannot_be_assigned_refuse_the_file(tmp_path, parse, header, reason):
-    path = write_xlsx(tmp_path / "x.xlsx", [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2022"], header,
+@FORMATS
+def test_money_columns_that_cannot_be_assigned_refuse_the_file(tmp_path, parse, header, reason, fmt):
+    path = write(fmt, tmp_path / "x", [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2022"], header,
                                             [1, "Máy sấy", "KCQG", 300, 200, 700]])
-    result = parse(path, "projects/soc-trang/x.xlsx")
+    result = parse(path, f"projects/soc-trang/{path.name}")
     assert not result.records and not result.tables
     assert reason in result.sheets[0].note
 
 
-def test_places_are_matched_with_their_tones_and_an_ambiguous_place_is_left_empty(tmp_path, parse):
+@FORMATS
+def test_places_are_matched_with_their_tones_and_an_ambiguous_place_is_left_empty(tmp_path, parse, fmt):
     """2025 Đồng Tháp is old Đồng Tháp (87) and Tiền Giang (82). "Xã Mỹ Thọ" is a commune of old Đồng
     Tháp, "Mỹ Tho" a city of Tiền Giang: compared without tones they were one place."""
     rows = [["UBND TỈNH ĐỒNG THÁP"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2025"],
@@ -152,8 +166,8 @@ def test_places_are_matched_with_their_tones_and_an_ambiguous_place_is_left_empt
             [2, "Lò sấy trái cây", "KCĐP", "Thành phố Mỹ Tho", 80],
             [3, "Hội chợ", "KCĐP", "Phường 1", 20],
             [4, "Bao bì", "KCĐP", "xa my tho", 10]]
-    path = write_xlsx(tmp_path / "dt-2025.xlsx", rows)
-    result = parse(path, "projects/dong-thap/dt-2025.xlsx")
+    path = write(fmt, tmp_path / "dt-2025", rows)
+    result = parse(path, f"projects/dong-thap/{path.name}")
     assert [(r["location"], r["province_code"], r["province_code_2025"]) for r in result.records] == [
         ("Xã Mỹ Thọ", "87", "82"), ("Thành phố Mỹ Tho", "82", "82"), ("Phường 1", None, "82"),
         ("xa my tho", None, "82")]
@@ -172,6 +186,23 @@ def test_a_2025_ward_places_a_row_in_the_old_province_it_was_formed_from(tmp_pat
              ["STT", "Tên đề án", "Cấp", "Địa bàn", "Kinh phí NSĐP (triệu đồng)"], *rows]
     result = parse(write_xlsx(tmp_path / "2025.xlsx", sheet), "projects/2025/x/2025.xlsx")
     assert [(r["location"], r["province_code"], r["province_code_2025"]) for r in result.records] == expected
+
+
+@FORMATS
+def test_impossible_values_are_rejected_with_their_reason(tmp_path, parse, fmt):
+    """A negative budget and a malformed number ("1.234.5", read before as 12,345) are rejected, the row in
+    the audit with its reason; the other rows load."""
+    rows = [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2022"],
+            ["STT", "Tên đề án", "Cấp", "Kinh phí NSTW (triệu đồng)", "Kinh phí NSĐP (triệu đồng)"],
+            [1, "Máy sấy", "KCQG", 300, None],
+            [2, "Hội chợ", "KCĐP", None, "-250,000"],
+            [3, "Bao bì", "KCĐP", None, "1.234.5"],
+            [4, "Lò sấy", "KCĐP", None, 45]]
+    result = parse(write(fmt, tmp_path / "st-2022", rows), f"projects/soc-trang/st-2022.{fmt}")
+    assert [r["project_name"] for r in result.records] == ["Máy sấy", "Lò sấy"]
+    assert [(r.row_number, r.reason) for r in result.rejected] == [
+        (5, "Kinh phí NSĐP (triệu đồng): '-250,000' is negative: an amount cannot be below zero"),
+        (6, "Kinh phí NSĐP (triệu đồng): '1.234.5' is not a well-formed number (thousands must be grouped by three)")]
 
 
 def _plans_parser():
@@ -311,11 +342,12 @@ def _with_totals(total_central: float) -> list[list]:
             [None, "Cộng II", None, None, 50.5, 3]]
 
 
-def test_the_files_own_totals_are_checked_against_the_rows_read(tmp_path, parse):
-    good = parse(write_xlsx(tmp_path / "good.xlsx", _with_totals(550.25)), "projects/soc-trang/good.xlsx")
+@FORMATS
+def test_the_files_own_totals_are_checked_against_the_rows_read(tmp_path, parse, fmt):
+    good = parse(write(fmt, tmp_path / "good", _with_totals(550.25)), f"projects/soc-trang/good.{fmt}")
     assert len(good.records) == 3
     assert len(good.totals) == 7 and all(t.reconciles for t in good.totals)
-    off = parse(write_xlsx(tmp_path / "off.xlsx", _with_totals(650.25)), "projects/soc-trang/off.xlsx")
+    off = parse(write(fmt, tmp_path / "off", _with_totals(650.25)), f"projects/soc-trang/off.{fmt}")
     wrong = [(t.row_number, t.label, t.field, t.stated, t.summed) for t in off.totals if not t.reconciles]
     assert wrong == [(4, "TỔNG CỘNG", "central_budget", 650_250_000, 550_250_000)]
 
