@@ -8,10 +8,12 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from . import dbt_build
-from .engine import ALL, BuildState, needs_publication
+from .engine import ALL, BuildState, needs_publication, needs_serving
 from .ingest.run import ingest
+from .postgres import safe_url
 from .publish import publish
-from .resources import RefreshLock, WarehouseResource, dbt_project
+from .resources import PostgresResource, RefreshLock, WarehouseResource, dbt_project
+from .settings import postgres_url
 
 INGEST_TABLES = {
     ("raw", "projects"): "Accepted project-register rows with lineage.",
@@ -78,7 +80,9 @@ def warehouse_dbt_models(context: AssetExecutionContext, refresh_lock: RefreshLo
     (tests/test_end_to_end.py), not in every refresh."""
     area = refresh_lock.area
     state = BuildState.load(area.paths)
-    if not state.pending and state.built == state.ingested and not needs_publication(area.paths, state):
+    url = postgres_url()
+    if (not state.pending and state.built == state.ingested and not needs_publication(area.paths, state)
+            and not needs_serving(state, safe_url(url) if url else None)):
         context.log.info("nothing changed since the last publication: no model rebuilt")
         return
     to_build = _downstream(state.pending)
@@ -170,6 +174,24 @@ def published_warehouse(context: AssetExecutionContext, refresh_lock: RefreshLoc
     state.save(area.paths)
     context.log.info(f"published {len(marts)} marts to {area.paths.marts_dir}")
     return MaterializeResult(metadata={"marts": ", ".join(marts), "path": str(area.paths.published_db)})
+
+
+@asset(deps=[AssetKey(["published", "warehouse"])], group_name="publication", key=AssetKey(["published", "postgres"]))
+def postgres_marts(context: AssetExecutionContext, refresh_lock: RefreshLock, postgres: PostgresResource):
+    """Schemas marts and audit of the publication, served from PostgreSQL (KC_POSTGRES_URL): bulk-loaded
+    into a staging schema, then swapped in with one transaction (pipelines/postgres.py)."""
+    from .postgres import load_marts
+
+    area = refresh_lock.area
+    load = load_marts(area.paths.published_db, postgres.url, area.run_id, dbt_project.manifest_path,
+                      area.paths.marts_dir / "postgres.json")
+    state = BuildState.load(area.paths)
+    state.served, state.served_to = state.published, load.server
+    state.save(area.paths)
+    context.log.info(f"PostgreSQL at {load.server} serves {load.tables} tables ({load.rows:,} rows), "
+                     f"loaded in {load.seconds} s")
+    return MaterializeResult(metadata={"server": load.server, "tables": load.tables, "rows": load.rows,
+                                       "seconds": load.seconds})
 
 
 @asset(deps=[AssetKey(["published", "warehouse"])], group_name="reports", key=AssetKey(["reports", "ministry_review"]))

@@ -18,7 +18,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from .settings import PROJECT_ROOT, Paths, current_paths
+from .settings import PROJECT_ROOT, Paths, current_paths, postgres_url
 
 DAGSTER_YAML = """# Written by kc: one refresh at a time, the others wait in the queue.
 concurrency:
@@ -38,14 +38,46 @@ def _paths(args) -> Paths:
     return replace(default, **given)
 
 
+# With KC_POSTGRES_URL, runs, events, schedules and sensors are kept in PostgreSQL (dagster-postgres).
+POSTGRES_STORAGE = """storage:
+  postgres:
+    postgres_url:
+      env: KC_POSTGRES_URL
+"""
+
+
 def _dagster_home() -> Path:
-    """A persistent Dagster instance, so that runs started by kc are recorded and visible in the UI."""
+    """A persistent Dagster instance, so that runs started by kc are recorded and visible in the UI: in
+    SQLite under it, or in PostgreSQL when KC_POSTGRES_URL is set. A dagster.yaml written by kc follows
+    the settings; one written by hand is left alone."""
     home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    wanted = DAGSTER_YAML + (POSTGRES_STORAGE if postgres_url() else "")
+    if not config.exists() or (config.read_text().startswith("# Written by kc") and config.read_text() != wanted):
+        config.write_text(wanted)
     return home
+
+
+def _open_instance(home: Path):
+    """The Dagster instance, or None after saying in one line why it cannot be opened (its PostgreSQL
+    server is unreachable, say)."""
+    import logging
+
+    from dagster import DagsterInstance
+
+    logging.getLogger().setLevel(logging.ERROR)  # dagster-postgres warns at every retry of its connection
+    try:
+        return DagsterInstance.from_config(str(home))
+    except Exception as exc:
+        from .postgres import safe_url
+
+        url = postgres_url()
+        where = f" (its runs are kept in PostgreSQL at {safe_url(url)})" if url else ""
+        cause = exc.__cause__ or exc
+        first = (str(cause) or type(cause).__name__).strip().splitlines()[0][:200]
+        print(f"cannot open the Dagster instance in {home}{where}: {first}", file=sys.stderr)
+        return None
 
 
 def cmd_demo(args) -> int:
@@ -70,6 +102,7 @@ def cmd_refresh(args) -> int:
     from .engine import nothing_changed
     from .ingest.config import CONFIG_DIR
     from .ingest.limits import load_limits
+    from .postgres import safe_url
 
     paths = args.paths
     started = time.monotonic()
@@ -82,7 +115,8 @@ def cmd_refresh(args) -> int:
     if not args.full:
         # Checked before Dagster and dbt are even imported: files (stat only), code and configuration exactly
         # as at the last publication to this marts folder.
-        unchanged = nothing_changed(paths, CONFIG_DIR, load_limits(CONFIG_DIR))
+        url = postgres_url()
+        unchanged = nothing_changed(paths, CONFIG_DIR, load_limits(CONFIG_DIR), safe_url(url) if url else None)
         if unchanged is not None:
             print(f"nothing changed since run {unchanged.published_run} published {len(unchanged.files)} files' "
                   f"marts to {paths.marts_dir}: nothing rebuilt ({time.monotonic() - started:.1f} s)")
@@ -94,7 +128,11 @@ def cmd_refresh(args) -> int:
 
     from .definitions import defs
 
-    with DagsterInstance.from_config(str(home)) as instance:
+    instance = _open_instance(home)
+    if instance is None:
+        print(f"the last good warehouse is still published at {paths.published_db}", file=sys.stderr)
+        return 1
+    with instance:
         _close_killed_runs(instance, paths)
         # Dagster logs every step event at DEBUG; the summary below is what a user needs unless --verbose.
         level = "INFO" if args.verbose else "WARNING"
@@ -216,7 +254,10 @@ def cmd_status(args) -> int:
     home = _dagster_home()
     from dagster import DagsterInstance, RunsFilter
 
-    with DagsterInstance.from_config(str(home)) as instance:
+    instance = _open_instance(home)
+    if instance is None:
+        return 1
+    with instance:
         records = instance.get_run_records(RunsFilter(job_name="refresh"), limit=1)
     if records:
         run = records[0]
@@ -225,6 +266,14 @@ def cmd_status(args) -> int:
         print(f"last refresh: {run.dagster_run.status.value} (run {run.dagster_run.run_id[:8]}{took})")
     else:
         print("last refresh: none recorded in this Dagster instance")
+    from .postgres import last_load
+
+    served = last_load(args.paths.marts_dir / "postgres.json")
+    if served:
+        print(f"PostgreSQL: {served['server']} loaded {served['loaded_at'][:19].replace('T', ' ')} UTC from run "
+              f"{served['run_id'][:8]} ({served['tables']} tables, {served['rows']:,} rows)")
+    elif postgres_url():
+        print(f"PostgreSQL: KC_POSTGRES_URL is set but no load is recorded yet (run kc refresh)")
     con = _open_published(args.paths)
     try:
         print(f"published warehouse: {args.paths.published_db}")

@@ -43,6 +43,8 @@ class BuildState:
     published: str | None = None
     published_run: str | None = None
     published_to: str | None = None
+    served: str | None = None  # the publication last loaded into PostgreSQL (pipelines/postgres.py)
+    served_to: str | None = None  # that server, without its password
 
     @classmethod
     def load(cls, paths: Paths) -> "BuildState":
@@ -111,9 +113,10 @@ def inbox_stamps(raw_dir: Path) -> dict[str, list[int]] | None:
     return stamps
 
 
-def nothing_changed(paths: Paths, config_dir: Path, limits) -> BuildState | None:
+def nothing_changed(paths: Paths, config_dir: Path, limits, served_to: str | None = None) -> BuildState | None:
     """The recorded state when the inbox, the code and the configuration are exactly as at the last
-    publication to this marts folder (and that publication is there): the refresh has nothing to do.
+    publication to this marts folder (and that publication is there, and is what PostgreSQL serves when
+    `served_to` names a server): the refresh has nothing to do.
 
     Decided from file stat stamps (size, modification time to the nanosecond, inode), as the inbox
     sensor does, without reading or hashing any file; anything else means "refresh"."""
@@ -121,6 +124,8 @@ def nothing_changed(paths: Paths, config_dir: Path, limits) -> BuildState | None
     if (state.published is None or state.pending or not (state.ingested == state.built == state.published)
             or state.published_to != str(paths.marts_dir) or not paths.published_db.exists()):
         return None
+    if needs_serving(state, served_to):
+        return None  # PostgreSQL does not serve this publication yet (its last load failed, or a new server)
     stamps = inbox_stamps(paths.raw_dir)
     if stamps is None or stamps.keys() != state.files.keys():
         return None
@@ -135,3 +140,9 @@ def needs_publication(paths: Paths, state: BuildState) -> bool:
     """The built models are not what is published in this marts folder (or nothing is there)."""
     return (state.built != state.published or state.published_to != str(paths.marts_dir)
             or not paths.published_db.exists())
+
+
+def needs_serving(state: BuildState, served_to: str | None) -> bool:
+    """PostgreSQL (when `served_to` names one) does not serve the last publication: its load failed, or
+    the server is new."""
+    return served_to is not None and (state.served != state.published or state.served_to != served_to)

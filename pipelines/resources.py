@@ -113,3 +113,9 @@ def clear_leftovers(area: BuildArea) -> None:
             temp.unlink(missing_ok=True)
         for temp in paths.marts_dir.glob("versions/.*.tmp-*"):  # a publication killed while being written
             shutil.rmtree(temp, ignore_errors=True)
+
+
+class PostgresResource(ConfigurableResource):
+    """The PostgreSQL database the marts are served from (`KC_POSTGRES_URL`); only configured where set."""
+
+    url: str

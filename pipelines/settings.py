@@ -59,3 +59,9 @@ def current_paths() -> Paths:
         marts_dir=_path("KC_MARTS_DIR", PROJECT_ROOT / "data" / "marts"),
         work_dir=_path("KC_WORK_DIR", PROJECT_ROOT / "data" / "work"),
     )
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL database that serves the marts and keeps Dagster's runs (`KC_POSTGRES_URL`), if any:
+    a deployment setting, read where the code location and `kc` start."""
+    return os.environ.get("KC_POSTGRES_URL") or None

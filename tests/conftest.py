@@ -70,3 +70,29 @@ def published_marts(db: Path) -> dict:
         return {n: con.execute(f"SELECT * FROM marts.{n} ORDER BY ALL").fetchall() for n in names}
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A real PostgreSQL server for this test session (the `pgserver` package ships its binaries, so a
+    fresh machine needs nothing installed), on a Unix socket; stopped when the session ends."""
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request):
+    """The URL of a new, empty database on the session's server, for one test."""
+    import re
+
+    import adbc_driver_postgresql.dbapi as pg
+
+    name = "kc_" + re.sub(r"\W", "_", request.node.name.lower())[:50]
+    with pg.connect(postgres_server.get_uri(), autocommit=True) as con:
+        cur = con.cursor()
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {name}")
+    return postgres_server.get_uri(name)
