@@ -124,8 +124,6 @@ def cmd_refresh(args) -> int:
     else:
         paths.build_state.unlink(missing_ok=True)  # forget the build: everything is read and built again
     home = _dagster_home()
-    from dagster import DagsterInstance
-
     from .definitions import defs
 
     instance = _open_instance(home)
@@ -252,7 +250,7 @@ def _terminal_width() -> int:
 
 def cmd_status(args) -> int:
     home = _dagster_home()
-    from dagster import DagsterInstance, RunsFilter
+    from dagster import RunsFilter
 
     instance = _open_instance(home)
     if instance is None:
@@ -273,7 +271,7 @@ def cmd_status(args) -> int:
         print(f"PostgreSQL: {served['server']} loaded {served['loaded_at'][:19].replace('T', ' ')} UTC from run "
               f"{served['run_id'][:8]} ({served['tables']} tables, {served['rows']:,} rows)")
     elif postgres_url():
-        print(f"PostgreSQL: KC_POSTGRES_URL is set but no load is recorded yet (run kc refresh)")
+        print("PostgreSQL: KC_POSTGRES_URL is set but no load is recorded yet (run kc refresh)")
     con = _open_published(args.paths)
     try:
         print(f"published warehouse: {args.paths.published_db}")
