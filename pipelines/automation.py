@@ -12,7 +12,7 @@ from dagster import (
 )
 
 from .ingest.discover import entries, relative_name, sha256_of
-from .settings import current_paths
+from .settings import current_paths, nightly_cron, sensor_interval_seconds, serving
 
 REPORTS = AssetSelection.groups("reports")
 
@@ -29,7 +29,7 @@ nightly_job = define_asset_job(
 )
 
 nightly_refresh = ScheduleDefinition(
-    name="nightly_refresh", job=nightly_job, cron_schedule="0 2 * * *", execution_timezone="Asia/Ho_Chi_Minh",
+    name="nightly_refresh", job=nightly_job, cron_schedule=nightly_cron(), execution_timezone="Asia/Ho_Chi_Minh",
     default_status=DefaultScheduleStatus.RUNNING,
 )
 
@@ -43,7 +43,9 @@ def _submissions(raw_dir: Path):
             yield path, relative_name(path, raw_dir)
 
 
-@sensor(job=refresh_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED)
+# On by default under `kc serve`; under `make dagster` it is switched on in the UI when wanted.
+@sensor(job=refresh_job, minimum_interval_seconds=sensor_interval_seconds(),
+        default_status=DefaultSensorStatus.RUNNING if serving() else DefaultSensorStatus.STOPPED)
 def raw_inbox_sensor(context: SensorEvaluationContext):
     """Asks for one refresh per tick that found new, changed or removed files, covering all of them (the
     refresh reads only what changed); the run key names the inbox's new state, so a state is run once.

@@ -7,6 +7,8 @@
   kc sql "QUERY"                         query the published warehouse, read-only
   kc status                              the last refresh and what was rejected, and why
   kc validate FILE... [--dataset D]      how each file would be read; writes nothing; exit 1 if anything is rejected
+  kc serve [--host H] [--port P] [--log-file F]
+                                         the Dagster webserver and daemon (schedule, inbox sensor), as a service
 """
 
 from __future__ import annotations
@@ -294,6 +296,14 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    home = _dagster_home()
+    log_file = Path(args.log_file).expanduser().resolve() if args.log_file else home / "logs" / "kc-serve.log"
+    return serve(home, args.host, args.port, log_file)
+
+
 def cmd_validate(args) -> int:
     from .validate import validate
 
@@ -331,6 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     validate.add_argument("--dataset", choices=["projects", "census", "outcomes", "plans"],
                           help="read the files as this dataset (default: from the folder, else the best reading)")
     validate.set_defaults(func=cmd_validate)
+
+    serve = sub.add_parser("serve", help="run the Dagster webserver and daemon together (the nightly schedule and the "
+                                         "inbox sensor), until SIGTERM or SIGINT")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="default 127.0.0.1, or HOST")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")), help="default 3000, or PORT")
+    serve.add_argument("--log-file", help="default <DAGSTER_HOME>/logs/kc-serve.log")
+    serve.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
     args.paths = _paths(args)

@@ -226,13 +226,13 @@ def _ensure_reader_role(cur) -> None:
     """`kc_reader`: may log in and select from the served schemas, nothing else (its password, and who
     may use it, are the database administrator's)."""
     cur.execute(f"SELECT 1 FROM pg_roles WHERE rolname = '{READER_ROLE}'")
-    if cur.fetchone() is None:
+    if cur.fetchone() is None:  # created once; a role the administrator made is left as they made it
         cur.execute(f"CREATE ROLE {READER_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT")
-    cur.execute("SELECT current_database()")
-    database = cur.fetchone()[0]
-    cur.execute(f'REVOKE CREATE, TEMPORARY ON DATABASE "{database}" FROM {READER_ROLE}')
-    cur.execute(f"REVOKE CREATE ON SCHEMA public FROM {READER_ROLE}")
-    cur.execute(f"ALTER ROLE {READER_ROLE} SET default_transaction_read_only = on")
+        cur.execute(f"ALTER ROLE {READER_ROLE} SET default_transaction_read_only = on")
+        cur.execute("SELECT current_database()")
+        database = cur.fetchone()[0]
+        cur.execute(f'REVOKE CREATE, TEMPORARY ON DATABASE "{database}" FROM {READER_ROLE}')
+        cur.execute(f"REVOKE CREATE ON SCHEMA public FROM {READER_ROLE}")
 
 
 def _comment(cur, table: _Table, docs: tuple[str, dict[str, str]] | None) -> None:

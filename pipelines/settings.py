@@ -65,3 +65,18 @@ def postgres_url() -> str | None:
     """The PostgreSQL database that serves the marts and keeps Dagster's runs (`KC_POSTGRES_URL`), if any:
     a deployment setting, read where the code location and `kc` start."""
     return os.environ.get("KC_POSTGRES_URL") or None
+
+
+def serving() -> bool:
+    """Under `kc serve` (which sets KC_SERVE=1 for its processes): the inbox sensor is on by default."""
+    return os.environ.get("KC_SERVE") == "1"
+
+
+def nightly_cron() -> str:
+    """When the nightly refresh runs, in Vietnam's time (`KC_NIGHTLY_CRON`, default 02:00 every night)."""
+    return os.environ.get("KC_NIGHTLY_CRON") or "0 2 * * *"
+
+
+def sensor_interval_seconds() -> int:
+    """How often the inbox sensor looks for new files (`KC_SENSOR_INTERVAL`, default 60 s)."""
+    return int(os.environ.get("KC_SENSOR_INTERVAL") or 60)
