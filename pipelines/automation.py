@@ -12,7 +12,7 @@ from dagster import (
 )
 
 from .ingest.discover import entries, relative_name, sha256_of
-from .settings import current_paths, nightly_cron, sensor_interval_seconds, serving
+from .settings import current_paths, nightly_cron, run_tags, sensor_interval_seconds, serving
 
 REPORTS = AssetSelection.groups("reports")
 
@@ -30,7 +30,7 @@ nightly_job = define_asset_job(
 
 nightly_refresh = ScheduleDefinition(
     name="nightly_refresh", job=nightly_job, cron_schedule=nightly_cron(), execution_timezone="Asia/Ho_Chi_Minh",
-    default_status=DefaultScheduleStatus.RUNNING,
+    default_status=DefaultScheduleStatus.RUNNING, tags=run_tags(current_paths()),
 )
 
 
@@ -75,4 +75,5 @@ def raw_inbox_sensor(context: SensorEvaluationContext):
         return SkipReason("no new, changed or removed file in the raw root")
     state = hashlib.sha256("\n".join(f"{k}@{v[2]}" for k, v in sorted(current.items())).encode()).hexdigest()
     return RunRequest(run_key=f"inbox@{state[:16]}",
-                      tags={"kc/changed_files": str(len(changed)), "kc/removed_files": str(len(removed))})
+                      tags={"kc/changed_files": str(len(changed)), "kc/removed_files": str(len(removed)),
+                            **run_tags(current_paths())})

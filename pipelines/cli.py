@@ -20,7 +20,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from .settings import PROJECT_ROOT, Paths, current_paths, postgres_url
+from .settings import MARTS_TAG, PROJECT_ROOT, WORK_TAG, Paths, current_paths, postgres_url, run_tags
 
 DAGSTER_YAML = """# Written by kc: one refresh at a time, the others wait in the queue.
 concurrency:
@@ -112,7 +112,7 @@ def cmd_refresh(args) -> int:
     if holder:
         print(f"refresh refused: another refresh is running ({holder}); try again when it has finished",
               file=sys.stderr)
-        print(f"the last good warehouse is still published at {paths.published_db}", file=sys.stderr)
+        _still_published(paths)
         return 1
     if not args.full:
         # Checked before Dagster and dbt are even imported: files (stat only), code and configuration exactly
@@ -130,7 +130,7 @@ def cmd_refresh(args) -> int:
 
     instance = _open_instance(home)
     if instance is None:
-        print(f"the last good warehouse is still published at {paths.published_db}", file=sys.stderr)
+        _still_published(paths)
         return 1
     with instance:
         _close_killed_runs(instance, paths)
@@ -138,20 +138,24 @@ def cmd_refresh(args) -> int:
         level = "INFO" if args.verbose else "WARNING"
         folders = {"raw_dir": str(paths.raw_dir), "marts_dir": str(paths.marts_dir), "work_dir": str(paths.work_dir)}
         result = defs.resolve_job_def("refresh").execute_in_process(
-            instance=instance, raise_on_error=False, tags={WORK_TAG: str(paths.work_dir)},
+            instance=instance, raise_on_error=False, tags=run_tags(paths),
             run_config={"loggers": {"console": {"config": {"log_level": level}}},
                         "resources": {"warehouse": {"config": folders}, "refresh_lock": {"config": folders}}},
         )
     duration = time.monotonic() - started
     if not result.success:
         print(f"refresh FAILED after {duration:.1f} s (run {result.run_id}): {_failure_message(result)}", file=sys.stderr)
-        print(f"the last good warehouse is still published at {paths.published_db}", file=sys.stderr)
+        _still_published(paths)
         return 1
     _print_summary(paths.published_db, duration, result.run_id)
     return 0
 
 
-WORK_TAG = "kc/work_dir"
+def _still_published(paths: Paths) -> None:
+    if paths.published_db.exists():
+        print(f"the last good warehouse is still published at {paths.published_db}", file=sys.stderr)
+    else:
+        print(f"nothing is published at {paths.marts_dir} yet", file=sys.stderr)
 
 
 def _close_killed_runs(instance, paths) -> None:
@@ -183,7 +187,11 @@ def _refresh_running(paths) -> str | None:
 
 def _failure_message(result) -> str:
     """The innermost cause of the run's first error: a failed dbt test, or the refresh lock refusing."""
-    for event in result.all_events:
+    return _first_error(result.all_events)
+
+
+def _first_error(events) -> str:
+    for event in events:
         error = getattr(event.event_specific_data, "error", None)
         if error is not None:
             while error.cause is not None:
@@ -227,20 +235,48 @@ def _open_published(paths: Paths):
 
 
 def cmd_sql(args) -> int:
+    import signal
+
     import duckdb
 
+    if args.format in ("xlsx", "parquet") and not args.output:
+        print(f"--format {args.format} needs --output FILE", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `kc sql … | head` ends quietly, as any Unix command
     con = _open_published(args.paths)
     try:
         relation = con.sql(args.query)
         if relation is None:
             return 0
-        relation.show(max_width=max(80, _terminal_width()), max_rows=args.max_rows)
+        relation = _plain_integers(relation)
+        if args.format == "table":
+            relation.show(max_width=max(80, _terminal_width()), max_rows=args.max_rows)
+            return 0
+        from .export import export
+
+        rows = export(relation, args.format, Path(args.output) if args.output else None)
+        if args.output:
+            print(f"{rows:,} rows written to {args.output}", file=sys.stderr)
     except duckdb.Error as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     finally:
         con.close()
     return 0
+
+
+def _plain_integers(relation):
+    """Sums of integers come back as 128-bit integers, which print as `int128`: as BIGINT when they fit."""
+    huge = [name for name, kind in zip(relation.columns, relation.types) if str(kind) in ("HUGEINT", "UHUGEINT")]
+    if not huge:
+        return relation
+    casts = ", ".join(f'"{c}"::BIGINT AS "{c}"' for c in huge)
+    try:
+        narrowed = relation.project(f"* REPLACE ({casts})")
+        narrowed.fetchone()  # an overflow shows here
+        return relation.project(f"* REPLACE ({casts})")
+    except Exception:
+        return relation
 
 
 def _terminal_width() -> int:
@@ -251,21 +287,43 @@ def _terminal_width() -> int:
 
 
 def cmd_status(args) -> int:
+    """What is published in this marts folder, from the warehouse itself; then this warehouse's runs (tagged
+    with its folder), and the last failure when it is newer than the publication."""
+    import duckdb
+
+    paths = args.paths
+    published_at = None
+    if paths.published_db.exists():
+        try:
+            con = duckdb.connect(str(paths.published_db), read_only=True)
+            run_id, published_at, files = con.execute("SELECT run_id, published_at, files FROM audit.publication").fetchone()
+            con.close()
+            print(f"published: {published_at:%Y-%m-%d %H:%M:%S %Z} by run {run_id[:8]}, from {files:,} files, "
+                  f"in {paths.marts_dir}")
+        except duckdb.Error as exc:
+            print(f"published: {paths.published_db} cannot be read ({str(exc).splitlines()[0]})")
+    else:
+        print(f"published: nothing yet in {paths.marts_dir} (run kc refresh)")
     home = _dagster_home()
-    from dagster import RunsFilter
+    from dagster import DagsterRunStatus, RunsFilter
 
     instance = _open_instance(home)
     if instance is None:
         return 1
     with instance:
-        records = instance.get_run_records(RunsFilter(job_name="refresh"), limit=1)
-    if records:
-        run = records[0]
-        end = run.end_time or run.update_timestamp.timestamp()
-        took = f", {end - run.start_time:.1f} s" if run.start_time else ""
-        print(f"last refresh: {run.dagster_run.status.value} (run {run.dagster_run.run_id[:8]}{took})")
-    else:
-        print("last refresh: none recorded in this Dagster instance")
+        records = instance.get_run_records(RunsFilter(tags={MARTS_TAG: str(paths.marts_dir)}), limit=20)
+        if records:
+            run = records[0]
+            end = run.end_time or run.update_timestamp.timestamp()
+            took = f", {end - run.start_time:.1f} s" if run.start_time else ""
+            print(f"last run for this warehouse: {run.dagster_run.job_name} {run.dagster_run.status.value.lower()} "
+                  f"(run {run.dagster_run.run_id[:8]}{took})")
+            failed = next((r for r in records if r.dagster_run.status == DagsterRunStatus.FAILURE), None)
+            if failed and (published_at is None or (failed.start_time or 0) > published_at.timestamp()):
+                events = [e.dagster_event for e in instance.all_logs(failed.dagster_run.run_id) if e.dagster_event]
+                print(f"last failure, after the publication: run {failed.dagster_run.run_id[:8]}: {_first_error(events)}")
+        else:
+            print(f"last run for this warehouse: none recorded in the Dagster instance {home}")
     from .postgres import last_load
 
     served = last_load(args.paths.marts_dir / "postgres.json")
@@ -274,11 +332,12 @@ def cmd_status(args) -> int:
               f"{served['run_id'][:8]} ({served['tables']} tables, {served['rows']:,} rows)")
     elif postgres_url():
         print("PostgreSQL: KC_POSTGRES_URL is set but no load is recorded yet (run kc refresh)")
+    if not args.paths.published_db.exists():
+        return 0
     con = _open_published(args.paths)
     try:
-        print(f"published warehouse: {args.paths.published_db}")
-        con.sql("SELECT status, count(*) AS files, sum(rows_accepted) AS rows_accepted, sum(rows_rejected) "
-                "AS rows_rejected, max(ingested_at) AS ingested_at FROM audit.ingest_files GROUP BY 1 ORDER BY 1").show()
+        _plain_integers(con.sql("SELECT status, count(*) AS files, sum(rows_accepted) AS rows_accepted, sum(rows_rejected) "
+                "AS rows_rejected, max(ingested_at) AS ingested_at FROM audit.ingest_files GROUP BY 1 ORDER BY 1")).show()
         print("files not loaded, and why:")
         con.sql("SELECT path, status, reason FROM audit.ingest_files WHERE status <> 'loaded' ORDER BY path").show(
             max_width=max(120, _terminal_width()))
@@ -307,7 +366,7 @@ def cmd_serve(args) -> int:
 def cmd_validate(args) -> int:
     from .validate import validate
 
-    return validate(args.files, args.dataset)
+    return validate(args.files, args.dataset, lang=args.lang)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,17 +388,25 @@ def main(argv: list[str] | None = None) -> int:
     refresh.add_argument("--full", action="store_true", help="rebuild everything from the files (the parse cache "
                                                              "still answers for files it has read)")
     refresh.set_defaults(func=cmd_refresh)
-    sql = sub.add_parser("sql", parents=[paths], help="query the published warehouse read-only")
+    marts = argparse.ArgumentParser(add_help=False)
+    marts.add_argument("--marts-dir", help="where marts are published (default data/marts, or KC_MARTS_DIR)")
+    sql = sub.add_parser("sql", parents=[marts], help="query the published warehouse read-only")
     sql.add_argument("query")
-    sql.add_argument("--max-rows", type=int, default=40)
+    sql.add_argument("--max-rows", type=int, default=40, help="rows shown in the table (default 40)")
+    sql.add_argument("--format", choices=["table", "csv", "xlsx", "parquet"], default="table",
+                     help="table (default, on screen); csv (UTF-8 with BOM in a file, for Excel), xlsx, parquet")
+    sql.add_argument("--output", "-o", help="the file to write (csv without it goes to the screen)")
     sql.set_defaults(func=cmd_sql)
-    status = sub.add_parser("status", parents=[paths], help="the last refresh and its rejections")
+    status = sub.add_parser("status", parents=[marts], help="the published warehouse, the last refresh, and what "
+                                                         "was rejected and why")
     status.set_defaults(func=cmd_status)
     validate = sub.add_parser("validate", help="how files would be read (dataset, province, years, headers, units, "
                                                "encoding, rejected rows); writes nothing")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.add_argument("--dataset", choices=["projects", "census", "outcomes", "plans"],
                           help="read the files as this dataset (default: from the folder, else the best reading)")
+    validate.add_argument("--lang", choices=["vi", "en"], default="vi",
+                          help="vi: tiếng Việt (default, for provincial officers); en: English")
     validate.set_defaults(func=cmd_validate)
 
     serve = sub.add_parser("serve", help="run the Dagster webserver and daemon together (the nightly schedule and the "

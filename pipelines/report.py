@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -53,12 +54,32 @@ def run_notebook(warehouse: Path, language: str = "vi", timeout: int = 600):
     return notebook
 
 
+TITLES = {"vi": "Đánh giá chương trình khuyến công", "en": "Review of the industrial-extension programme"}
+# what a browser would fetch: scripts, stylesheets, images, frames (links a reader clicks are not fetched)
+_FETCHED = re.compile(r"""<(script|link|img|iframe|source|embed)\b[^>]*?\b(src|href)\s*=\s*["']?(https?:)?//""", re.I)
+
+
+def offline(html: str) -> str:
+    """The report without anything fetched from outside: a ministry intranet reaches no CDN. The charts
+    are embedded images and nothing needs a script, so nbconvert's require.js and MathJax are left out;
+    anything else that would be fetched stops the report (never a page that half loads)."""
+    html = re.sub(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(https?:)?//[^>]*>\s*</script>", "", html, flags=re.I)
+    html = re.sub(r"<script\b[^>]*>(?:(?!</script>).)*?(MathJax|mathjax)(?:(?!</script>).)*</script>", "", html,
+                  flags=re.I | re.S)
+    left = _FETCHED.search(html)
+    if left:
+        raise RuntimeError(f"the report would fetch from outside: {html[left.start():left.start() + 120]}")
+    return html
+
+
 def write_report(paths: Paths, language: str = "vi") -> Path:
     from nbconvert import HTMLExporter
 
     notebook = run_notebook(paths.published_db, language)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": "Đánh giá chương trình khuyến công"}})
+    title = TITLES[language]
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    body = offline(body)
     target = report_path(paths, language)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")

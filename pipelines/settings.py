@@ -80,3 +80,13 @@ def nightly_cron() -> str:
 def sensor_interval_seconds() -> int:
     """How often the inbox sensor looks for new files (`KC_SENSOR_INTERVAL`, default 60 s)."""
     return int(os.environ.get("KC_SENSOR_INTERVAL") or 60)
+
+
+# Runs are tagged with the folders they work on, so that `kc status` reads the history of one warehouse
+WORK_TAG = "kc/work_dir"
+MARTS_TAG = "kc/marts_dir"
+RAW_TAG = "kc/raw_dir"
+
+
+def run_tags(paths: Paths) -> dict[str, str]:
+    return {WORK_TAG: str(paths.work_dir), MARTS_TAG: str(paths.marts_dir), RAW_TAG: str(paths.raw_dir)}

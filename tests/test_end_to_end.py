@@ -3,9 +3,11 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -185,10 +187,12 @@ def test_reporting_completeness(warehouse):
     # Sóc Trăng's 2012–2016 registers came in one workbook in February 2017: 2013 was reported late
     assert q(db, """select status, files from marts.reporting_completeness
                     where province_code='94' and generation='pre2025' and dataset='projects' and year=2013""") == [("late", 1)]
-    assert q(db, """select status, rows_accepted, rows_rejected from marts.reporting_completeness
-                    where province_code='94' and dataset='census' and year=2019""") == [("on_time", 420, 2)]
-    assert q(db, """select count(*) from marts.reporting_completeness
-                    where province_code='94' and dataset='census' and status='missing'""") == [(11,)]  # 2012–2024 but 2018, 2019
+    # a census is due in the wave years only (2018, 2022): Sóc Trăng's 2019 supplement is received, not due
+    assert q(db, """select expected, status, rows_accepted, rows_rejected from marts.reporting_completeness
+                    where province_code='94' and dataset='census' and year=2019""") == [(False, "on_time", 420, 2)]
+    assert q(db, """select year, status from marts.reporting_completeness
+                    where province_code='94' and dataset='census' order by year""") == [
+        (2018, "on_time"), (2019, "on_time"), (2022, "missing")]
 
 
 def test_no_personal_data_anywhere(warehouse):
@@ -242,12 +246,39 @@ def test_ministry_review_report_runs_on_the_demo_warehouse(warehouse):
     texts = " ".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
     for heading in ("1. Kinh phí khuyến công toàn quốc", "2. Xếp hạng", "3. Cơ cấu nội dung", "4. Phân bố",
                     "5. Mức độ đầy đủ", "6. Bản đồ", "7. Đối chiếu", "8. Hồ sơ tỉnh Sóc Trăng",
-                    "Các phần đã lập: 8."):
+                    "Bản đồ lưới ô", "Chưa đến hạn: "):
         assert heading in texts, heading
-    report = write_report(Paths(root / "raw", root / "marts", root / "work"))
-    html = report.read_text(encoding="utf-8")
-    assert report.name == "ministry_review.html" and html.count("data:image/png;base64") >= 7
-    assert "Sóc Trăng" in html and "223 đề án" in html  # published figure st-01, Vietnamese formatting
+    paths = Paths(root / "raw", root / "marts", root / "work")
+    for language, title, as_of in (("vi", "Đánh giá chương trình khuyến công", "Số liệu đến ngày"),
+                                   ("en", "Review of the industrial-extension programme", "Data as of")):
+        report = write_report(paths, language)
+        html = report.read_text(encoding="utf-8")
+        assert html.count("data:image/png;base64") >= 7 and title in html and as_of in html
+        # an offline intranet: nothing a browser would fetch from outside
+        assert not re.search(r"""<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
+        body = html.split("<body", 1)[1]
+        assert "_vnd" not in body and "NaN" not in body and "Các phần đã lập" not in body
+    html = (root / "marts" / "reports" / "ministry_review.html").read_text(encoding="utf-8")
+    assert "Sóc Trăng" in html and "223 đề án" in html  # published figure st-01, quoted from its article
+    assert "ít nhất 300" in html  # "trên 300": the published figure is a floor, and says so
+    _render_in_chromium(root / "marts" / "reports" / "ministry_review.html", root / "report.png")
+
+
+def _render_in_chromium(page: Path, png: Path) -> None:
+    """The report as a director's browser shows it, from the file, with no network (skipped without chromium)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium on this machine (.ci/run installs Debian's package)")
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={profile}", "--window-size=1280,4000", f"--screenshot={png}",
+                        page.as_uri()], capture_output=True, timeout=120, check=True)
+    assert png.exists() and png.stat().st_size > 50_000  # a rendered page with charts, not a blank one
 
 
 def test_every_mart_column_is_documented_with_its_vietnamese_term_and_unit(warehouse):

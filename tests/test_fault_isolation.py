@@ -62,7 +62,7 @@ def test_a_bad_row_is_recorded_and_every_province_is_published(tmp_path):
 
 def test_kc_validate_names_the_row_the_refresh_rejects(tmp_path):
     raw = _inbox(tmp_path)
-    result = kc(dict(os.environ), "validate", str(raw / "projects" / "hau-giang" / "2019.xlsx"), timeout=120)
+    result = kc(dict(os.environ), "validate", "--lang", "en", str(raw / "projects" / "hau-giang" / "2019.xlsx"), timeout=120)
     assert result.returncode == 1
     assert "row 5: the total (150,000,000 đồng) differs" in result.stdout
     assert "row 6: Kinh phí NSĐP (triệu đồng): '-250' is negative" in result.stdout

@@ -1,6 +1,7 @@
 """Hostile and broken files: each rejected with its reason, quickly, in bounded memory; the rest loads."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,16 +122,24 @@ def test_refresh_over_a_hostile_inbox_exits_0_loads_the_good_and_stays_under_2_g
 
 
 def test_kc_validate_explains_each_hostile_file_and_exits_non_zero(hostile_dir, capsys):
+    """In English with --lang en (the reason the refresh records), in Vietnamese by default: every reason
+    translated, none left in English."""
     for name, (_, words) in HOSTILE.items():
-        assert main(["validate", str(hostile_dir / name)]) == 1
+        assert main(["validate", "--lang", "en", str(hostile_dir / name)]) == 1
         out = capsys.readouterr().out
         assert "REJECTED" in out and words in out, out
+        [english] = [line.split(":", 1)[1] for line in out.splitlines() if line.strip().startswith("REJECTED:")]
+        assert main(["validate", str(hostile_dir / name)]) == 1
+        out = capsys.readouterr().out
+        [line] = [line.split(":", 1)[1] for line in out.splitlines() if line.strip().startswith("TỪ CHỐI:")]
+        sentence = re.sub(r"\([^)]*\)", "", line)  # a library's own words may stand in brackets
+        assert line != english and not {"the", "is", "not", "file"} & set(sentence.split()), line
 
 
 def test_kc_validate_shows_how_a_good_file_reads_and_writes_nothing(tmp_path, capsys):
     path = corpus.write_xlsx(tmp_path / "projects" / "hau-giang" / "legacy.xlsx", corpus.legacy_rows(corpus.to_tcvn3))
     before = sorted(p.name for p in tmp_path.rglob("*"))
-    assert main(["validate", str(path)]) == 1  # one row is rejected: the province must hear of it
+    assert main(["validate", "--lang", "en", str(path)]) == 1  # one row is rejected: the province must hear of it
     out = capsys.readouterr().out
     for expected in ("Excel workbook (.xlsx)", "projects (from the folder 'projects/')", "93 Hậu Giang", "2019",
                      "TCVN3 (ABC) legacy text", "E 'Kinh phí NSĐP (triệu đồng)' → local_budget [triệu đồng]",
@@ -138,7 +147,7 @@ def test_kc_validate_shows_how_a_good_file_reads_and_writes_nothing(tmp_path, ca
         assert expected in out, (expected, out)
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
     good = corpus.write_xlsx(tmp_path / "elsewhere" / "plain.xlsx", corpus.register_rows())
-    assert main(["validate", str(good)]) == 0
+    assert main(["validate", "--lang", "en", str(good)]) == 0
     out = capsys.readouterr().out
     assert "guessed" in out and "projects" in out and "would load as it is" in out
 

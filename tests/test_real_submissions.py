@@ -304,7 +304,7 @@ def test_kc_validate_and_the_refresh_read_a_plan_with_one_column_per_year(tmp_pa
     path = _write_plan(raw / "plans" / "bac-giang" / "ke-hoach-2021-2023.xlsx",
                        _pivoted_plan(["Năm 2021", "Năm 2022", "Năm 2023"]), merged=True)
     env = site_env(raw, tmp_path)
-    checked = kc(env, "validate", str(path), timeout=120)
+    checked = kc(env, "validate", "--lang", "en", str(path), timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "C 'Năm 2021', D 'Năm 2022', E 'Năm 2023' → planned_projects, one record per year column" in checked.stdout
     assert "rows:      5 accepted, 0 rejected" in checked.stdout, checked.stdout
@@ -356,6 +356,6 @@ def test_kc_validate_shows_totals_that_disagree(tmp_path):
     import os
 
     path = write_xlsx(tmp_path / "projects" / "off.xlsx", _with_totals(650.25))
-    result = kc(dict(os.environ), "validate", str(path), timeout=120)
+    result = kc(dict(os.environ), "validate", "--lang", "en", str(path), timeout=120)
     assert result.returncode == 1
     assert "row 4 'TỔNG CỘNG': central_budget 650,250,000 stated, 550,250,000 in the rows read" in result.stdout

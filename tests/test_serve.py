@@ -1,7 +1,6 @@
 """`kc serve` under a real Dagster daemon (issue 16): a file dropped in the inbox starts a run through the
 sensor, the schedule's tick launches the nightly job, and SIGTERM stops every process within 10 s."""
 
-import os
 import signal
 import socket
 import subprocess

@@ -52,6 +52,7 @@ class FileOutcome:
     # False when the outcome says more about this run than about the file (the reader ran out of
     # time or died): such an outcome is never cached, so the next refresh reads the file again.
     cacheable: bool = True
+    hint: str | None = None  # kc validate: another dataset that reads the file (a census in projects/)
 
     def reject(self, reason: str) -> "FileOutcome":
         self.status, self.reason = "rejected", reason

@@ -1,5 +1,7 @@
--- Did each province send each dataset for each year? A province is expected to report every
--- dataset every year from its first year in the warehouse (any dataset) to the current year. Until
+-- Did each province send each dataset for each year? A province is expected to report projects,
+-- outcomes and plans every year from its first year in the warehouse (any dataset) to the current year,
+-- and a census in the census wave years (var census_wave_years); a census received in another year is
+-- listed too, as received but not expected. Until
 -- 2024 the reporters are the 63 old provinces; from 2025 the 34 new units (a unit is expected once
 -- it or a province it was formed from is in the warehouse). A report is on time when its first file
 -- arrived (file modification time) by the end of 31 January of the following year, Vietnam time.
@@ -97,7 +99,7 @@ select
     dim.province_code_2025,
     grid.year,
     grid.dataset,
-    true as expected,
+    grid.dataset <> 'census' or grid.year in ({{ var('census_wave_years') | join(', ') }}) as expected,
     coalesce(received.files, 0) > 0 as received,
     coalesce(received.files, 0) as files,
     coalesce(accepted_rows.rows_accepted, 0) as rows_accepted,
@@ -119,3 +121,4 @@ left join accepted_rows using (generation, province_code, dataset, year)
 left join rejected using (generation, province_code, dataset, year)
 inner join {{ ref('dim_province') }} as dim
     on dim.generation = grid.generation and dim.province_code = grid.province_code
+where grid.dataset <> 'census' or grid.year in ({{ var('census_wave_years') | join(', ') }}) or received.files > 0
