@@ -38,16 +38,40 @@ def _sources_newer_than(manifest: Path) -> bool:
     return any(p.stat().st_mtime > built for p in watched)
 
 
+def _current(manifest: Path) -> bool:
+    """The manifest is there, newer than every dbt source, and whole (a manifest cut short by a crash, or
+    written by two parses at once, is parsed again rather than read)."""
+    import json
+
+    if not manifest.exists() or _sources_newer_than(manifest):
+        return False
+    try:
+        json.loads(manifest.read_bytes())
+    except ValueError:
+        return False
+    return True
+
+
 def ensure_manifest() -> Path:
     """Parse the dbt project when its manifest is missing or older than its sources (as `make setup`
-    does), with this environment's dbt; the code location reads the manifest when it loads."""
-    if MANIFEST.exists() and not _sources_newer_than(MANIFEST):
+    does), with this environment's dbt; the code location reads the manifest when it loads.
+
+    Several processes load the code location at once (`kc serve`: the webserver's and the daemon's code
+    servers): one parses while the others wait on a lock, so that none reads a manifest half written."""
+    import fcntl
+
+    if _current(MANIFEST):
         return MANIFEST
-    result = subprocess.run([str(dbt_executable()), "parse", "--profiles-dir", ".", "--quiet"],
-                            cwd=DBT_PROJECT_DIR, env=dbt_environment(),
-                            capture_output=True, text=True)
-    if result.returncode != 0 or not MANIFEST.exists():
-        raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{result.stdout}{result.stderr}")
+    MANIFEST.parent.mkdir(parents=True, exist_ok=True)
+    with (MANIFEST.parent / ".parse.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _current(MANIFEST):
+            return MANIFEST  # parsed by the process that held the lock
+        result = subprocess.run([str(dbt_executable()), "parse", "--profiles-dir", ".", "--quiet"],
+                                cwd=DBT_PROJECT_DIR, env=dbt_environment(),
+                                capture_output=True, text=True)
+        if result.returncode != 0 or not MANIFEST.exists():
+            raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{result.stdout}{result.stderr}")
     return MANIFEST
 
 

@@ -32,6 +32,9 @@ def _commands(host: str, port: int) -> dict[str, list[str]]:
 
 
 def serve(home: Path, host: str, port: int, log_file: Path) -> int:
+    from .dbt_env import ensure_manifest
+
+    ensure_manifest()  # once, here, before two code servers would both want it
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log = log_file.open("ab", buffering=0)
     env = {**os.environ, "DAGSTER_HOME": str(home), "KC_SERVE": "1"}
