@@ -272,8 +272,7 @@ def _plain_integers(relation):
         return relation
     casts = ", ".join(f'"{c}"::BIGINT AS "{c}"' for c in huge)
     try:
-        narrowed = relation.project(f"* REPLACE ({casts})")
-        narrowed.fetchone()  # an overflow shows here
+        relation.project(f"* REPLACE ({casts})").limit(1).fetchall()  # an overflow of a sum shows here
         return relation.project(f"* REPLACE ({casts})")
     except Exception:
         return relation

@@ -14,7 +14,7 @@ def export(relation, fmt: str, output: Path | None) -> int:
     """Write the relation as `fmt` to `output` (CSV: the screen when None); returns the rows written."""
     if fmt == "parquet":
         relation.write_parquet(str(output), compression="zstd")
-        return relation.aggregate("count(*)").fetchone()[0]
+        return relation.aggregate("count(*)").fetchall()[0][0]
     columns = relation.columns
     rows = relation.fetchall()
     if fmt == "csv":

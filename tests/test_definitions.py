@@ -63,3 +63,22 @@ def test_sensor_requests_one_run_per_tick_for_every_new_file_version(tmp_path, m
     context = build_sensor_context(cursor=context.cursor)
     third = raw_inbox_sensor(context)
     assert isinstance(third, RunRequest) and third.tags["kc/removed_files"] == "1"
+
+
+def test_a_corrupt_manifest_is_parsed_again_not_read():
+    """Two processes once wrote dbt's manifest at once and left it corrupt: every later code location load
+    failed. A manifest that does not load is parsed again (under a lock, by one process)."""
+    import json
+
+    from pipelines.dbt_env import MANIFEST, ensure_manifest
+
+    whole = MANIFEST.read_bytes()
+    try:
+        MANIFEST.write_bytes(whole + b"}\n  \"left over\": 1}")  # newer than every source, but not JSON
+        ensure_manifest()
+        json.loads(MANIFEST.read_bytes())
+    finally:
+        try:
+            json.loads(MANIFEST.read_bytes())
+        except ValueError:
+            MANIFEST.write_bytes(whole)
