@@ -234,15 +234,21 @@ def _open_published(paths: Paths):
         raise SystemExit(1)
 
 
-def cmd_sql(args) -> int:
+def _quiet_in_a_pipe() -> None:
+    """`kc sql … | head`: a command that only reads ends quietly when its reader goes, as any Unix command
+    (not for a refresh, which must not die because someone stopped reading its summary)."""
     import signal
 
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+def cmd_sql(args) -> int:
     import duckdb
 
     if args.format in ("xlsx", "parquet") and not args.output:
         print(f"--format {args.format} needs --output FILE", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `kc sql … | head` ends quietly, as any Unix command
+    _quiet_in_a_pipe()
     con = _open_published(args.paths)
     try:
         relation = con.sql(args.query)
@@ -290,6 +296,7 @@ def cmd_status(args) -> int:
     with its folder), and the last failure when it is newer than the publication."""
     import duckdb
 
+    _quiet_in_a_pipe()
     paths = args.paths
     published_at = None
     if paths.published_db.exists():
@@ -365,6 +372,7 @@ def cmd_serve(args) -> int:
 def cmd_validate(args) -> int:
     from .validate import validate
 
+    _quiet_in_a_pipe()
     return validate(args.files, args.dataset, lang=args.lang)
 
 
