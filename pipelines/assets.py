@@ -11,6 +11,7 @@ from . import dbt_build
 from .engine import ALL, BuildState, needs_publication, needs_serving
 from .ingest.run import ingest
 from .postgres import safe_url
+from .progress import stage
 from .publish import publish
 from .resources import PostgresResource, RefreshLock, WarehouseResource, dbt_project
 from .settings import postgres_url
@@ -38,6 +39,7 @@ def ingest_raw_files(context: AssetExecutionContext, refresh_lock: RefreshLock):
     """Bring the build database's raw and audit tables up to date with the raw root: only the rows of
     files that changed are replaced (a full build when the code or the configuration changed)."""
     paths = refresh_lock.area.paths
+    stage(f"checking the inbox {paths.raw_dir}")
     summary = ingest(paths)
     context.log.info(f"files: {dict(summary.files)}; rows accepted {summary.rows_accepted}, "
                      f"rejected {summary.rows_rejected}; files read {summary.files_read}, "
@@ -86,6 +88,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, refresh_lock: RefreshLo
         context.log.info("nothing changed since the last publication: no model rebuilt")
         return
     to_build = _downstream(state.pending)
+    stage(f"building and checking {len(to_build)} models (dbt)" if state.pending else "no model to rebuild")
     # first the models that need no rebuild (none of them lies downstream of one that does), then dbt's:
     # Dagster wants a multi-asset's results in the order of the lineage
     for key in DBT_KEYS_IN_LINEAGE_ORDER:
@@ -168,6 +171,7 @@ def published_warehouse(context: AssetExecutionContext, refresh_lock: RefreshLoc
     """warehouse.duckdb (schemas marts and audit) and one Parquet file per mart, verified, then replaced
     in the marts directory."""
     area = refresh_lock.area
+    stage(f"publishing to {area.paths.marts_dir}")
     marts = publish(area.paths, area.run_id, [key.path[-1] for key in MART_KEYS])
     state = BuildState.load(area.paths)
     state.published, state.published_run, state.published_to = state.built, area.run_id, str(area.paths.marts_dir)
@@ -183,6 +187,7 @@ def postgres_marts(context: AssetExecutionContext, refresh_lock: RefreshLock, po
     from .postgres import load_marts
 
     area = refresh_lock.area
+    stage("loading the marts into PostgreSQL")
     load = load_marts(area.paths.published_db, postgres.url, area.run_id, dbt_project.manifest_path,
                       area.paths.marts_dir / "postgres.json")
     state = BuildState.load(area.paths)

@@ -136,6 +136,10 @@ def cmd_refresh(args) -> int:
         _close_killed_runs(instance, paths)
         # Dagster logs every step event at DEBUG; the summary below is what a user needs unless --verbose.
         level = "INFO" if args.verbose else "WARNING"
+        from .progress import wanted
+
+        if wanted() and not args.verbose:
+            os.environ["KC_PROGRESS"] = "1"  # a display setting for this process's steps (see progress.py)
         folders = {"raw_dir": str(paths.raw_dir), "marts_dir": str(paths.marts_dir), "work_dir": str(paths.work_dir)}
         result = defs.resolve_job_def("refresh").execute_in_process(
             instance=instance, raise_on_error=False, tags=run_tags(paths),

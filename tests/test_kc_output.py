@@ -104,3 +104,32 @@ def test_a_refresh_in_a_pipe_is_short_and_plain_and_status_tells_the_truth_after
     # another marts folder has its own history: nothing published there, nothing claimed
     other = kc({**env, "KC_MARTS_DIR": str(tmp_path / "other-marts")}, "status")
     assert "published: nothing yet" in other.stdout and "last run for this warehouse: none" in other.stdout
+
+
+def test_a_refresh_at_a_terminal_shows_its_stages_and_a_bar_while_reading(tmp_path):
+    """stderr a terminal (a pseudo-terminal here): stages and the reading bar; the summary as in a pipe."""
+    import pty
+
+    raw = tmp_path / "raw"
+    corpus.local_register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 100)
+    corpus.local_register(raw / "projects" / "hau-giang" / "2019.xlsx", "TỈNH HẬU GIANG", 80)
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "refresh"], env=site_env(raw, tmp_path),
+                               stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    process.wait(timeout=300)
+    os.close(master)
+    text = shown.decode(errors="replace")
+    assert process.returncode == 0, text
+    for expected in ("· checking the inbox", "· reading", "2/2", "· building and checking", "· publishing to"):
+        assert expected in text, (expected, text)
+    assert "refresh finished" in process.stdout.read()

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from .. import reference
 from ..engine import ALL, BuildState, files_digest, project_fingerprint
+from ..progress import bar, stage
 from ..settings import Paths
 from .config import CONFIG_DIR
 from .discover import discover
@@ -121,7 +122,12 @@ def _read(outcomes: list[FileOutcome], cache: ParseCache | None, config_dir: Pat
             outcomes[i] = cached
         else:
             missing.append(i)
-    for i, outcome in zip(missing, parse_files([outcomes[i].found for i in missing], config_dir, limits)):
+    if len(missing) < len(outcomes):
+        known = len(outcomes) - len(missing)
+        stage(f"{known} file{'s' if known != 1 else ''} as last read (parse cache), {len(missing)} to read")
+    with bar(len(missing), "reading") as advance:
+        read = parse_files([outcomes[i].found for i in missing], config_dir, limits, on_file=advance)
+    for i, outcome in zip(missing, read):
         if cache:
             cache.put(outcome)
         outcomes[i] = outcome

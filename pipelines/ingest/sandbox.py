@@ -143,7 +143,8 @@ def _batches(files: list[FoundFile], todo: list[int], limits: Limits) -> list[li
     return batches
 
 
-def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None) -> list[FileOutcome]:
+def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None,
+                on_file=None) -> list[FileOutcome]:
     """parse_file for each file, in bounded reader processes; outcomes in the order given.
 
     A reader that dies or stalls costs only the file it was reading: that file is rejected with the
@@ -183,6 +184,8 @@ def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: L
                     index, outcome = receive.recv()
                     results[index] = outcome
                     pending.remove(index)
+                    if on_file:
+                        on_file()
                     reader["since"] = time.monotonic()  # the deadline is per file
             except (EOFError, OSError):
                 process.join(5)
@@ -197,6 +200,8 @@ def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: L
                     continue
             if failed is not None:
                 results[pending[0]] = failed
+                if on_file:
+                    on_file()
                 queue[:0] = [[i] for i in pending[1:]]  # not reached: each read again, alone
             process.join(5)
             if process.is_alive():
