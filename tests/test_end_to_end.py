@@ -262,6 +262,7 @@ def test_ministry_review_report_runs_on_the_demo_warehouse(warehouse):
     html = (root / "marts" / "reports" / "ministry_review.html").read_text(encoding="utf-8")
     assert "Sóc Trăng" in html and "223 đề án" in html  # published figure st-01, quoted from its article
     assert "ít nhất 300" in html  # "trên 300": the published figure is a floor, and says so
+    assert "Đồng bằng sông Cửu Long" in html and "mekong_delta" not in html  # regions by their Vietnamese names
     _render_in_chromium(root / "marts" / "reports" / "ministry_review.html", root / "report.png")
 
 
