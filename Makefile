@@ -12,7 +12,7 @@ export UV_PYTHON := $(shell command -v $(PYTHON))
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup run refresh demo test bench report docs dagster clean
+.PHONY: setup run refresh demo test test-fast bench report docs dagster clean
 
 setup: $(VENV)/.synced dbt_project/target/manifest.json
 
@@ -43,6 +43,10 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest
+
+# The edit–test loop: every test but those marked slow (kc refresh, PostgreSQL, the daemon), under a minute.
+test-fast: setup
+	$(VENV)/bin/pytest -m "not slow" -q
 
 # National-scale benchmark: full / incremental refresh against the parse floor and a naive script
 # (medians of 3 runs each, same run); writes data/bench/results.json. About 15 minutes on 2 cores.

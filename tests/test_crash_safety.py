@@ -14,6 +14,9 @@ import pytest
 from tests import corpus
 from tests.conftest import published_marts
 
+# runs kc refresh, a server or a daemon: left out of `make test-fast`
+pytestmark = pytest.mark.slow
+
 
 def _published(marts: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(marts.iterdir()) if p.is_file()}

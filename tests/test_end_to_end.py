@@ -15,6 +15,9 @@ import pytest
 from pipelines.cli import main
 from pipelines.settings import DBT_PROJECT_DIR
 
+# runs kc refresh, a server or a daemon: left out of `make test-fast`
+pytestmark = pytest.mark.slow
+
 
 def _inbox_fingerprint(raw):
     return {p.relative_to(raw).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -15,6 +15,9 @@ from pipelines.settings import Paths
 from tests import corpus
 from tests.conftest import kc, published_marts, site_env
 
+# runs kc refresh, a server or a daemon: left out of `make test-fast`
+pytestmark = pytest.mark.slow
+
 
 def _register(path, title, amount, year=2019, when=1_580_000_000):
     return corpus.local_register(path, title, amount, year=year, when=when)

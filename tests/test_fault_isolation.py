@@ -6,9 +6,13 @@ import json
 import os
 
 import duckdb
+import pytest
 
 from tests import corpus
 from tests.conftest import kc, site_env
+
+# runs kc refresh, a server or a daemon: left out of `make test-fast`
+pytestmark = pytest.mark.slow
 
 HEADER = ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Tình trạng", "Kinh phí NSTW (triệu đồng)",
           "Kinh phí NSĐP (triệu đồng)", "Vốn đối ứng (triệu đồng)", "Tổng kinh phí (triệu đồng)"]

@@ -19,6 +19,9 @@ from pipelines.settings import Paths
 from tests import corpus
 from tests.conftest import kc, site_env
 
+# runs kc refresh, a server or a daemon: left out of `make test-fast`
+pytestmark = pytest.mark.slow
+
 
 def _register(path, amount=120.5):
     rows = corpus.register_rows()

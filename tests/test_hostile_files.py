@@ -86,6 +86,7 @@ def test_a_reader_killed_in_a_batch_costs_only_the_file_it_was_reading(tmp_path)
         assert by_name[name].status == "loaded" and len(by_name[name].parsed.records) == 2
 
 
+@pytest.mark.slow
 def test_refresh_over_a_hostile_inbox_exits_0_loads_the_good_and_stays_under_2_gib(tmp_path, hostile_dir):
     raw = tmp_path / "raw"
     good = [corpus.write_xlsx(raw / "projects" / "hau-giang" / "2019.xlsx", corpus.register_rows()),

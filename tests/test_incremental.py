@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 
 import duckdb
+import pytest
 
 from pipelines.ingest.cache import fingerprint
 from pipelines.ingest.config import CONFIG_DIR
@@ -15,6 +16,9 @@ from pipelines.ingest.run import ingest
 from pipelines.settings import Paths
 from tests import corpus
 from tests.conftest import published_marts
+
+# runs kc refresh, a server or a daemon: left out of `make test-fast`
+pytestmark = pytest.mark.slow
 
 
 def _register(path, province_title, amount, when):

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import adbc_driver_postgresql.dbapi as pg
 import duckdb
+import pytest
 
 from tests import corpus
 from tests.conftest import kc, site_env
+
+# runs kc refresh, a server or a daemon: left out of `make test-fast`
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 

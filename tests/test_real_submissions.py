@@ -103,6 +103,7 @@ def _census_wave(path: Path, year: int, code, fmt: str = "xlsx") -> Path:
 
 
 @pytest.mark.parametrize("fmt", ["xls", "csv"])  # the first wave .xlsx; a number in .xls, text in .csv
+@pytest.mark.slow
 def test_a_code_that_lost_its_leading_zeros_is_the_same_facility(tmp_path, fmt):
     """"00017" typed as text in one census wave came back as the number 17 in the next (Excel drops the
     zeros): one facility, surveyed in two waves."""
@@ -296,6 +297,7 @@ def test_a_project_register_with_one_column_per_year_is_refused(tmp_path, parse)
            "year per row" in result.sheets[0].note
 
 
+@pytest.mark.slow
 def test_kc_validate_and_the_refresh_read_a_plan_with_one_column_per_year(tmp_path):
     """What `kc validate` tells the officer is what the refresh publishes: five plan lines, by year."""
     import duckdb
@@ -352,6 +354,7 @@ def test_the_files_own_totals_are_checked_against_the_rows_read(tmp_path, parse,
     assert wrong == [(4, "TỔNG CỘNG", "central_budget", 650_250_000, 550_250_000)]
 
 
+@pytest.mark.slow
 def test_kc_validate_shows_totals_that_disagree(tmp_path):
     import os
 

@@ -9,8 +9,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests import corpus
 from tests.conftest import site_env
+
+# runs kc refresh, a server or a daemon: left out of `make test-fast`
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
