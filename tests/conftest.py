@@ -96,3 +96,13 @@ def postgres_url(postgres_server, request):
         cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         cur.execute(f"CREATE DATABASE {name}")
     return postgres_server.get_uri(name)
+
+
+@pytest.fixture(scope="session")
+def demo_inbox(tmp_path_factory) -> Path:
+    """The demo inbox (`kc demo`), written once per test session: a clean clone has no data/raw yet."""
+    from pipelines.demo.generator import write_demo
+
+    raw = tmp_path_factory.mktemp("demo") / "raw"
+    write_demo(raw, seed=2012)
+    return raw

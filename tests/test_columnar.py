@@ -11,7 +11,6 @@ from pipelines.ingest.discover import discover
 from pipelines.ingest.parse import parse_file
 from tests.conftest import CONFIG
 
-ROOT = Path(__file__).resolve().parents[1]
 HEAD = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/Phường/Thị trấn", "Huyện", "Tỉnh",
         "Số lao động", "Doanh thu năm (triệu đồng)", "Năm thành lập", "Năm điều tra", "Ghi chú"]
 
@@ -99,6 +98,6 @@ def test_differential_check_catches_a_columnar_slip(tmp_path, monkeypatch):
     assert found is not None and "commune_key" in found
 
 
-def test_columnar_reading_equals_the_row_walker_on_every_demo_file():
-    compared, differences = differential.compare(ROOT / "data" / "raw")
+def test_columnar_reading_equals_the_row_walker_on_every_demo_file(demo_inbox):
+    compared, differences = differential.compare(demo_inbox)
     assert compared >= 10 and differences == []

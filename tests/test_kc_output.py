@@ -20,7 +20,6 @@ from tests.test_fault_isolation import _inbox
 # runs kc refresh, a server or a daemon: left out of `make test-fast`
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_kc_validate_speaks_vietnamese_lists_the_files_to_correct_and_hints_the_dataset(tmp_path):
@@ -47,9 +46,9 @@ def test_kc_validate_speaks_vietnamese_lists_the_files_to_correct_and_hints_the_
     assert "To correct before sending:" in english.stdout and "this looks like a census file" in english.stdout
 
 
-def test_kc_sql_exports_csv_with_bom_xlsx_and_parquet_and_ends_quietly_in_a_pipe(tmp_path):
+def test_kc_sql_exports_csv_with_bom_xlsx_and_parquet_and_ends_quietly_in_a_pipe(tmp_path, demo_inbox):
     raw = tmp_path / "raw"
-    shutil.copytree(ROOT / "data" / "raw", raw)
+    shutil.copytree(demo_inbox, raw)
     env = site_env(raw, tmp_path)
     assert kc(env, "refresh").returncode == 0
     query = "select province_code, province_name, state_support_vnd from marts.province_year_summary order by all"
@@ -82,9 +81,9 @@ def test_kc_sql_exports_csv_with_bom_xlsx_and_parquet_and_ends_quietly_in_a_pipe
     assert "int128" not in shown.stdout and "int64" in shown.stdout
 
 
-def test_a_refresh_in_a_pipe_is_short_and_plain_and_status_tells_the_truth_after_a_refused_refresh(tmp_path):
+def test_a_refresh_in_a_pipe_is_short_and_plain_and_status_tells_the_truth_after_a_refused_refresh(tmp_path, demo_inbox):
     raw = tmp_path / "raw"
-    shutil.copytree(ROOT / "data" / "raw", raw)
+    shutil.copytree(demo_inbox, raw)
     env = site_env(raw, tmp_path)
     first = kc(env, "refresh")
     assert first.returncode == 0, first.stderr

@@ -15,12 +15,11 @@ from tests.conftest import kc, site_env
 # runs kc refresh, a server or a daemon: left out of `make test-fast`
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
-def _site(tmp_path: Path, url: str) -> tuple[Path, dict]:
+def _site(tmp_path: Path, url: str, demo_inbox: Path) -> tuple[Path, dict]:
     raw = tmp_path / "raw"
-    shutil.copytree(ROOT / "data" / "raw", raw)
+    shutil.copytree(demo_inbox, raw)
     return raw, {**site_env(raw, tmp_path), "KC_POSTGRES_URL": url}
 
 
@@ -62,8 +61,8 @@ def _postgres_figures(url: str, tables: list[str], db: Path) -> dict:
     return out
 
 
-def test_a_refresh_serves_the_marts_from_postgresql(tmp_path, postgres_url):
-    raw, env = _site(tmp_path, postgres_url)
+def test_a_refresh_serves_the_marts_from_postgresql(tmp_path, postgres_url, demo_inbox):
+    raw, env = _site(tmp_path, postgres_url, demo_inbox)
     result = kc(env, "refresh")
     assert result.returncode == 0, result.stdout + result.stderr
     published = tmp_path / "marts" / "warehouse.duckdb"
@@ -98,8 +97,8 @@ def test_a_refresh_serves_the_marts_from_postgresql(tmp_path, postgres_url):
     assert "PostgreSQL: " in status.stdout and "19 tables" in status.stdout, status.stdout
 
 
-def test_a_reader_in_a_transaction_keeps_the_old_version_until_it_ends(tmp_path, postgres_url):
-    raw, env = _site(tmp_path, postgres_url)
+def test_a_reader_in_a_transaction_keeps_the_old_version_until_it_ends(tmp_path, postgres_url, demo_inbox):
+    raw, env = _site(tmp_path, postgres_url, demo_inbox)
     assert kc(env, "refresh").returncode == 0
     reader = pg.connect(_reader(postgres_url))
     try:
@@ -123,8 +122,8 @@ def test_a_reader_in_a_transaction_keeps_the_old_version_until_it_ends(tmp_path,
         reader.close()
 
 
-def test_a_failed_refresh_leaves_postgresql_untouched_and_a_failed_load_is_retried(tmp_path, postgres_url):
-    raw, env = _site(tmp_path, postgres_url)
+def test_a_failed_refresh_leaves_postgresql_untouched_and_a_failed_load_is_retried(tmp_path, postgres_url, demo_inbox):
+    raw, env = _site(tmp_path, postgres_url, demo_inbox)
     assert kc(env, "refresh").returncode == 0
 
     def loads():
