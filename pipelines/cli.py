@@ -281,11 +281,12 @@ def _plain_integers(relation):
     if not huge:
         return relation
     casts = ", ".join(f'"{c}"::BIGINT AS "{c}"' for c in huge)
+    narrowed = relation.project(f"* REPLACE ({casts})")
     try:
-        relation.project(f"* REPLACE ({casts})").limit(1).fetchall()  # an overflow of a sum shows here
-        return relation.project(f"* REPLACE ({casts})")
+        narrowed.limit(1).fetchall()  # an overflow of a sum shows here
     except Exception:
         return relation
+    return narrowed
 
 
 def _terminal_width() -> int:

@@ -47,16 +47,7 @@ class ColumnBatch:
         return self.read_values(self.cells(field), lambda value, reasons: read({field: value}, reasons))
 
     def read_values(self, values: list, read: Callable[[object, list[str]], object]) -> list:
-        memo: dict = {}
-        out = []
-        for value in values:
-            key = (value.__class__, value)  # 1, 1.0 and True are one dict key, not one cell
-            try:
-                result = memo[key]
-            except KeyError:
-                result = memo[key] = self._once(read, value)
-            out.append(result)
-        return out
+        return memo_map(lambda value: self._once(read, value), values)
 
     def _once(self, read, value):
         reasons: list[str] = []
