@@ -433,5 +433,24 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def run() -> None:
+    """The `kc` program: `main`, then a quick exit. Everything the command wrote is flushed and the exit
+    handlers run (logging, multiprocessing, temporary files), but the interpreter does not tear down the
+    hundreds of modules Dagster and dbt import, one object at a time: that costs about 0.8 s after every
+    command (measured: `import pipelines.definitions` 3.6 s with the teardown, 2.9 s without)."""
+    import atexit
+
+    try:
+        code = main()
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        if not isinstance(exit_.code, (int, type(None))):
+            print(exit_.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()
