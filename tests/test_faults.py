@@ -111,6 +111,26 @@ def test_a_damaged_cache_entry_is_read_again_never_loaded(tmp_path):
     assert _budgets(paths) == expected
 
 
+def test_damaged_cached_records_are_read_again_never_loaded(tmp_path):
+    """A cache entry's records (`.arrow`) are loaded only when the file's rows are written, after every
+    summary was read: damaged then, the entry is deleted and the ingestion starts again, reading the file."""
+    raw = tmp_path / "raw"
+    _register(raw / "projects" / "hau-giang" / "2019.xlsx")
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    ingest(paths)
+    expected = _budgets(paths)
+    records = next(p for p in paths.parse_cache.rglob("*.arrow"))
+    data = bytearray(records.read_bytes())
+    data[len(data) // 2] ^= 0x10  # one flipped bit
+    records.write_bytes(bytes(data))
+    summary = ingest(paths, incremental=False)
+    assert (summary.files_read, summary.files_cached) == (1, 0)
+    assert _budgets(paths) == expected
+    records.unlink()  # records gone, the summary still there: the file is read again
+    assert ingest(paths, incremental=False).files_read == 1
+    assert _budgets(paths) == expected
+
+
 def test_a_read_write_session_on_the_published_warehouse_cannot_break_it_for_everyone(tmp_path):
     """A session that opened the published file read-write and died leaves a write-ahead log beside it,
     which DuckDB would replay onto the next publication ("WAL does not match database file"): the next

@@ -7,9 +7,16 @@ is read: the ingestion code, the configuration (datasets, vocabulary, provinces,
 versions of the readers and of the administrative-unit reference. Changing any of them changes
 every key, so a stale reading is never reused; entries no refresh asked for are pruned.
 
+An entry is two files: `<key>.pickle`, what the reading said about the file (its status, rejected
+rows, warnings, totals, and its records' row count and province-year keys), and `<key>.arrow`, the
+records themselves (Arrow IPC). A refresh asks every file's summary (supersession is decided over all of
+them) but loads the records only of the files whose rows it writes: after one corrected register, one.
+
 Outcomes that say more about the run than about the file (a reader that timed out or died, a file
-that changed while it was read) are not kept. Every entry carries a sha256 of its contents: a damaged
-entry is deleted and the file read again, never loaded. The cache lives in the private work area (`data/work/cache/`); deleting it is always safe.
+that changed while it was read) are not kept. Every entry file carries a sha256 of its contents: a
+damaged summary is deleted and the file read again, never loaded; damaged records are found when they
+are loaded (`DamagedEntry`: ingestion then reads the file again). The cache lives in the private work
+area (`data/work/cache/`); deleting it is always safe.
 """
 
 from __future__ import annotations
@@ -21,15 +28,44 @@ from dataclasses import asdict, replace
 from importlib.metadata import version
 from pathlib import Path
 
+import pyarrow as pa
+
 from .discover import FoundFile
 from .limits import Limits
 from .parse import FileOutcome
+from .register import ArrowRecords
 
 INGEST_DIR = Path(__file__).resolve().parent
 _PACKAGES = ("python-calamine", "vietnamadminunits", "olefile", "pyarrow")
 
 
-_MAGIC = b"KCPARSE1"
+_MAGIC = b"KCPARSE2"
+
+
+class DamagedEntry(Exception):
+    """A cached file's records did not match their checksum when loaded; the entry is gone."""
+
+    def __init__(self, relative: str):
+        super().__init__(f"the parse cache's records of {relative} were damaged (deleted; the file is read again)")
+        self.relative = relative
+
+
+class _Detached:
+    """The records of a cache summary: their row count and keys, the table being in the `.arrow` file."""
+
+    def __init__(self, rows: int, keys: list[dict]):
+        self.rows, self.keys = rows, keys
+
+
+def _sealed(payload: bytes) -> bytes:
+    return _MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
+    with temp.open("wb") as handle:
+        handle.write(data)
+    os.replace(temp, path)  # whole or absent, never half-written
 
 
 def _verified(data: bytes) -> bytes:
@@ -69,10 +105,12 @@ class ParseCache:
         return self.root / key[:2] / f"{key}.pickle"
 
     def get(self, found: FoundFile) -> FileOutcome | None:
+        """The file's outcome as last read; its records' table is loaded only when asked for."""
         if found.sha256 is None or found.problem:
             return None
         entry = self._entry(found)
-        self.used.add(entry)
+        records_file = entry.with_suffix(".arrow")
+        self.used.update((entry, records_file))
         try:
             data = entry.read_bytes()
         except FileNotFoundError:
@@ -83,26 +121,50 @@ class ParseCache:
         try:
             payload = _verified(data)
             outcome: FileOutcome = pickle.loads(payload)
+            detached = outcome.parsed.records if outcome.parsed else None
+            if isinstance(detached, _Detached):
+                if not records_file.exists():
+                    raise ValueError("records missing")
+                outcome.parsed.records = ArrowRecords.deferred(
+                    detached.rows, detached.keys, lambda: self._records(entry, records_file, found.relative))
         except Exception:  # a damaged entry (a flipped bit, a truncated write): never loaded, read again
-            entry.unlink(missing_ok=True)
+            self._forget(entry)
             self.misses += 1
             self.damaged += 1
             return None
         self.hits += 1
         return replace(outcome, found=found)  # same content; the received time may differ
 
+    def _records(self, entry: Path, records_file: Path, relative: str) -> pa.Table:
+        try:
+            payload = _verified(records_file.read_bytes())
+            return pa.ipc.open_file(pa.py_buffer(payload)).read_all()
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            self._forget(entry)
+            self.damaged += 1
+            raise DamagedEntry(relative) from exc
+
+    def _forget(self, entry: Path) -> None:
+        entry.unlink(missing_ok=True)
+        entry.with_suffix(".arrow").unlink(missing_ok=True)
+
     def put(self, outcome: FileOutcome) -> None:
         found = outcome.found
         if not outcome.cacheable or found.sha256 is None or found.problem:
             return
         entry = self._entry(found)
-        self.used.add(entry)
+        records_file = entry.with_suffix(".arrow")
+        self.used.update((entry, records_file))
         entry.parent.mkdir(parents=True, exist_ok=True)
-        temp = entry.with_name(f".{entry.name}.{os.getpid()}")
-        payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        with temp.open("wb") as handle:
-            handle.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
-        os.replace(temp, entry)  # whole or absent, never half-written
+        summary = outcome
+        records = outcome.parsed.records if outcome.parsed else None
+        if isinstance(records, ArrowRecords):
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_file(sink, records.table.schema) as writer:
+                writer.write_table(records.table)
+            _write_whole(records_file, _sealed(sink.getvalue().to_pybytes()))
+            summary = replace(outcome, parsed=replace(outcome.parsed, records=_Detached(len(records), records.keys())))
+        _write_whole(entry, _sealed(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def prune(self) -> int:
         """Remove entries this refresh did not ask for (files gone or changed, older fingerprints)."""

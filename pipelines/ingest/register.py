@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .columnar import record_rows
 from .config import DatasetConfig
@@ -174,11 +175,53 @@ def arrow_schema(columns: dict[str, str]) -> pa.Schema:
 
 
 class ArrowRecords(Sequence):
-    """A file's records held as an Arrow table, read as dicts only when someone asks (tests, validate)."""
+    """A file's records held as an Arrow table, read as dicts only when someone asks (tests, validate).
 
-    def __init__(self, table: pa.Table):
-        self.table = table
+    Its row count and its keys (the distinct province, 2025 province and year, with their rows: what
+    supersession and the load signature ask of every file) are known without the table, so that the
+    parse cache can give them back for every file and load the table itself only for the files whose
+    rows are written (`deferred`). `without` drops some keys' rows, also without loading anything."""
+
+    def __init__(self, table: pa.Table | None, *, rows: int | None = None, keys: list[dict] | None = None,
+                 load=None):
+        self._table = table
+        self._load = load  # () -> pa.Table, for a deferred table
+        self._num_rows = table.num_rows if table is not None else rows
+        self._keys = keys
         self._rows: list[dict] | None = None
+
+    @classmethod
+    def deferred(cls, rows: int, keys: list[dict], load) -> "ArrowRecords":
+        return cls(None, rows=rows, keys=keys, load=load)
+
+    @property
+    def table(self) -> pa.Table:
+        if self._table is None:
+            self._table = self._load()
+        return self._table
+
+    def keys(self) -> list[dict]:
+        """[{province_code ('' for none), province_code_2025, year, count_all}], one per distinct key."""
+        if self._keys is None:
+            table = self.table
+            keys = pa.table({"province_code": pc.fill_null(table["province_code"], ""),
+                             "province_code_2025": table["province_code_2025"], "year": table["year"]})
+            self._keys = keys.group_by(["province_code", "province_code_2025", "year"]).aggregate(
+                [([], "count_all")]).to_pylist()
+        return self._keys
+
+    def without(self, lost: set[tuple]) -> "ArrowRecords":
+        """These records but those of the keys (province_code or '', province_code_2025, year) in `lost`."""
+        kept = [k for k in self.keys() if (k["province_code"], k["province_code_2025"], k["year"]) not in lost]
+
+        def load() -> pa.Table:
+            table = self.table
+            rows = zip(table["province_code"].to_pylist(), table["province_code_2025"].to_pylist(),
+                       table["year"].to_pylist())
+            return table.filter(pa.array([(code or "", code_2025, year) not in lost for code, code_2025, year in rows],
+                                         pa.bool_()))
+
+        return ArrowRecords.deferred(sum(k["count_all"] for k in kept), kept, load)
 
     def _list(self) -> list[dict]:
         if self._rows is None:
@@ -186,7 +229,7 @@ class ArrowRecords(Sequence):
         return self._rows
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return self._num_rows
 
     def __getitem__(self, index):
         return self._list()[index]
@@ -195,10 +238,11 @@ class ArrowRecords(Sequence):
         return iter(self._list())
 
     def __getstate__(self):
-        return {"table": self.table}  # never the dicts
+        return {"table": self.table, "keys": self._keys}  # never the dicts
 
     def __setstate__(self, state):
-        self.table, self._rows = state["table"], None
+        self._table, self._keys, self._load, self._rows = state["table"], state.get("keys"), None, None
+        self._num_rows = self._table.num_rows
 
 
 def describe_table(table: Table) -> dict:

@@ -20,7 +20,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import reference
 from ..engine import ALL, BuildState, files_digest, project_fingerprint
@@ -29,10 +28,9 @@ from ..settings import Paths
 from .config import CONFIG_DIR
 from .discover import discover
 from .limits import Limits, load_limits
-from .cache import ParseCache
+from .cache import DamagedEntry, ParseCache
 from .parse import PARSERS, FileOutcome
-from .register import ArrowRecords
-from .sandbox import parse_files
+from .sandbox import parse_files, shut_down, warm_up
 
 LINEAGE_COLUMNS = {"source_file": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "INTEGER",
                    "source_sha256": "VARCHAR"}
@@ -51,22 +49,14 @@ class IngestSummary:
 
 
 def _keys(o: FileOutcome) -> list[dict]:
-    """The distinct (province, 2025 province, year) of a file's records, with their row counts; kept on
-    the records (supersession and the signature both ask, for every file)."""
-    records = o.parsed.records
-    cached = getattr(records, "keys_cache", None)
-    if cached is None:
-        table = records.table
-        keys = pa.table({"province_code": pc.fill_null(table["province_code"], ""),
-                         "province_code_2025": table["province_code_2025"], "year": table["year"]})
-        cached = keys.group_by(["province_code", "province_code_2025", "year"]).aggregate(
-            [([], "count_all")]).to_pylist()
-        records.keys_cache = cached
-    return cached
+    """The distinct (province, 2025 province, year) of a file's records, with their row counts
+    (supersession and the signature both ask, for every file; the parse cache knows them)."""
+    return o.parsed.records.keys()
 
 
 def _supersede(outcomes: list[FileOutcome]) -> None:
-    """Keep, per dataset × province × year, only the latest file's rows."""
+    """Keep, per dataset × province × year, only the latest file's rows (decided from each file's keys:
+    no table is loaded here)."""
     order = sorted((o for o in outcomes if o.status == "loaded"),
                    key=lambda o: (o.found.modified_at, o.found.relative))
     keys = {id(o): _keys(o) for o in order}
@@ -85,16 +75,12 @@ def _supersede(outcomes: list[FileOutcome]) -> None:
         if not lost:
             continue
         replaced_by = {winner[(o.found.dataset, *k)].found.relative for k in lost}
+        o.parsed.records = o.parsed.records.without(lost)
         if len(lost) == len(keys[id(o)]):
             o.status = "superseded"
             o.reason = "replaced by a later file for the same province and year: " + ", ".join(sorted(replaced_by))
             o.parsed.rejected = []
-            o.parsed.records = ArrowRecords(o.parsed.records.table.slice(0, 0))
             continue
-        table = o.parsed.records.table
-        rows = zip(table["province_code"].to_pylist(), table["province_code_2025"].to_pylist(), table["year"].to_pylist())
-        keep = pa.array([(code or "", code_2025, year) not in lost for code, code_2025, year in rows])
-        o.parsed.records = ArrowRecords(table.filter(keep))
         o.reason = "some province-years replaced by a later file: " + ", ".join(sorted(replaced_by))
 
 
@@ -134,8 +120,17 @@ def _read(outcomes: list[FileOutcome], cache: ParseCache | None, config_dir: Pat
     return len(missing)
 
 
+def _load_written(outcomes: list[FileOutcome], paths: set[str] | None) -> None:
+    """Load the records of the loaded files whose rows are about to be written (all when `paths` is None),
+    before anything is written: damaged cached records (DamagedEntry) are found while the build database
+    is still untouched."""
+    for o in outcomes:
+        if o.parsed and o.status == "loaded" and (paths is None or o.found.relative in paths):
+            o.parsed.records.table
+
+
 def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = None,
-           use_cache: bool = True, incremental: bool = True) -> IngestSummary:
+           use_cache: bool = True, incremental: bool = True, _retry: bool = True) -> IngestSummary:
     """Bring the build database's raw and audit tables up to date with the raw root.
 
     Every file is accounted for (read, or taken from the parse cache), duplicates and supersession are
@@ -144,6 +139,7 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = 
     when there is no usable build yet, or the code, the configuration or the dbt project changed.
     The dbt sources that changed are recorded as `pending` in the build state for the dbt step."""
     limits = limits or load_limits(config_dir)
+    warm_up()  # the readers' fork server loads while the inbox is listed and the cache consulted
     fingerprint = project_fingerprint(config_dir, limits)
     state = BuildState.load(paths) if incremental else BuildState()
     found = discover(paths.raw_dir)
@@ -151,6 +147,7 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = 
     _mark_duplicates(outcomes)
     cache = ParseCache(paths.parse_cache, config_dir, limits) if use_cache else None
     read = _read(outcomes, cache, config_dir, limits)
+    shut_down()
     if cache:
         cache.prune()
     _supersede(outcomes)
@@ -160,15 +157,23 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = 
     signatures = {o.found.relative: _signature(o) for o in outcomes}
     now = datetime.now(timezone.utc)
     full = state.fingerprint != fingerprint or not _usable(paths.build_db)
+    if not full:
+        before = state.files
+        changed = {rel for rel in signatures.keys() | before.keys()
+                   if signatures.get(rel) != before.get(rel, {}).get("signature")}
+    try:
+        _load_written(outcomes, None if full else changed)
+    except DamagedEntry as damaged:  # its entry is gone now: this time the file is read again
+        if not _retry:
+            raise
+        stage(f"{damaged}")
+        return ingest(paths, config_dir, limits, use_cache, incremental, _retry=False)
     if full:
         changed = set(signatures)
         ingested_at = {rel: now for rel in signatures}
         _write(paths.build_db, outcomes, ingested_at)
         sources = [ALL]
     else:
-        before = state.files
-        changed = {rel for rel in signatures.keys() | before.keys()
-                   if signatures.get(rel) != before.get(rel, {}).get("signature")}
         ingested_at = {rel: (now if rel in changed or "ingested_at" not in before.get(rel, {})
                              else datetime.fromisoformat(before[rel]["ingested_at"])) for rel in signatures}
         datasets = {o.found.dataset for o in outcomes if o.found.relative in changed}
