@@ -7,13 +7,7 @@ with beneficiaries as (
 ),
 
 facility_names as (
-    select distinct
-        keys.facility_key,
-        census.match_scope,
-        census.facility_name_key,
-        census.district_key
-    from {{ ref('stg_census') }} as census
-    inner join {{ ref('int_census_facility_keys') }} as keys using (census_row_key)
+    select * from {{ ref('int_census_facility_names') }}
 ),
 
 candidates as (

@@ -31,23 +31,8 @@ linked_project as (
     qualify row_number() over (partition by o.outcome_key order by p.year desc, p.project_key) = 1
 ),
 
-facility_names as (
-    select keys.facility_key, census.match_scope, census.facility_code_key, census.facility_name_key
-    from {{ ref('stg_census') }} as census
-    inner join {{ ref('int_census_facility_keys') }} as keys using (census_row_key)
-),
-
 linked_facility as (
-    select
-        o.outcome_key,
-        coalesce(
-            (select any_value(f.facility_key) from facility_names as f
-             where f.match_scope = o.match_scope and f.facility_code_key = o.facility_code_key),
-            (select case when count(distinct f.facility_key) = 1 then any_value(f.facility_key) end
-             from facility_names as f
-             where f.match_scope = o.match_scope and f.facility_name_key = o.facility_name_key)
-        ) as facility_key
-    from outcomes as o
+    select * from {{ ref('int_outcome_facility_links') }}
 ),
 
 measured as (
