@@ -12,7 +12,7 @@ export UV_PYTHON := $(shell command -v $(PYTHON))
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup run refresh demo test test-fast bench report docs dagster clean
+.PHONY: setup run refresh demo lint format test test-fast bench report docs dagster clean
 
 setup: $(VENV)/.synced dbt_project/target/manifest.json
 
@@ -41,7 +41,19 @@ refresh: setup
 demo: setup
 	$(KC) demo
 
-test: setup
+# ruff (lint and format) on the Python, sqlfluff (dbt + DuckDB, dbt_project/.sqlfluff) on the models.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd dbt_project && ../$(VENV)/bin/sqlfluff lint models
+
+# What `make lint` asks for, done: imports sorted, code formatted, SQL laid out.
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	cd dbt_project && ../$(VENV)/bin/sqlfluff fix models
+
+test: lint
 	$(VENV)/bin/pytest
 
 # The edit–test loop: every test but those marked slow (kc refresh, PostgreSQL, the daemon), under a minute.

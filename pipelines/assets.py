@@ -1,6 +1,5 @@
 """The refresh as one lineage graph: ingestion → dbt models (tests as asset checks) → publication."""
 
-
 import json
 
 import duckdb
@@ -32,7 +31,9 @@ INGEST_TABLES = {
 
 
 @multi_asset(
-    specs=[AssetSpec(AssetKey(list(key)), description=doc, group_name="ingestion") for key, doc in INGEST_TABLES.items()],
+    specs=[
+        AssetSpec(AssetKey(list(key)), description=doc, group_name="ingestion") for key, doc in INGEST_TABLES.items()
+    ],
     name="ingest_raw_files",
 )
 def ingest_raw_files(context: AssetExecutionContext, refresh_lock: RefreshLock):
@@ -41,10 +42,12 @@ def ingest_raw_files(context: AssetExecutionContext, refresh_lock: RefreshLock):
     paths = refresh_lock.area.paths
     stage(f"checking the inbox {paths.raw_dir}")
     summary = ingest(paths)
-    context.log.info(f"files: {dict(summary.files)}; rows accepted {summary.rows_accepted}, "
-                     f"rejected {summary.rows_rejected}; files read {summary.files_read}, "
-                     f"from the cache {summary.files_cached}; "
-                     + ("full build" if summary.full else f"{summary.files_changed} file(s) changed"))
+    context.log.info(
+        f"files: {dict(summary.files)}; rows accepted {summary.rows_accepted}, "
+        f"rejected {summary.rows_rejected}; files read {summary.files_read}, "
+        f"from the cache {summary.files_cached}; "
+        + ("full build" if summary.full else f"{summary.files_changed} file(s) changed")
+    )
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
         for schema, table in INGEST_TABLES:
@@ -83,8 +86,12 @@ def warehouse_dbt_models(context: AssetExecutionContext, refresh_lock: RefreshLo
     area = refresh_lock.area
     state = BuildState.load(area.paths)
     url = postgres_url()
-    if (not state.pending and state.built == state.ingested and not needs_publication(area.paths, state)
-            and not needs_serving(state, safe_url(url) if url else None)):
+    if (
+        not state.pending
+        and state.built == state.ingested
+        and not needs_publication(area.paths, state)
+        and not needs_serving(state, safe_url(url) if url else None)
+    ):
         context.log.info("nothing changed since the last publication: no model rebuilt")
         return
     to_build = _downstream(state.pending)
@@ -97,15 +104,22 @@ def warehouse_dbt_models(context: AssetExecutionContext, refresh_lock: RefreshLo
             for check in sorted(c for c in context.selected_asset_check_keys if c.asset_key == key):
                 # its check passed when the model was last built (else the build would still be pending),
                 # and nothing it reads has changed since: say so, rather than leave the check without a result
-                yield AssetCheckResult(asset_key=key, check_name=check.name, passed=True,
-                                       metadata={"re_run": False, "why": "the model has not changed since the "
-                                                 "build in which this check passed"})
+                yield AssetCheckResult(
+                    asset_key=key,
+                    check_name=check.name,
+                    passed=True,
+                    metadata={
+                        "re_run": False,
+                        "why": "the model has not changed since the build in which this check passed",
+                    },
+                )
     if state.pending:
         args = ["build", "--exclude-resource-type", "unit_test"]
         if ALL not in state.pending:
             args += ["--select", " ".join(f"source:{source}+" for source in state.pending)]
-        yield from dbt_build.build(area.paths, area.run_id, args, _manifest(), translator, dbt_project,
-                                   set(context.selected_asset_check_keys))
+        yield from dbt_build.build(
+            area.paths, area.run_id, args, _manifest(), translator, dbt_project, set(context.selected_asset_check_keys)
+        )
     state.pending, state.built = [], state.ingested
     state.save(area.paths)
 
@@ -120,8 +134,11 @@ _BUILT = ("model", "seed", "snapshot")
 def _lineage_order() -> list[AssetKey]:
     """The dbt assets, each after everything it depends on."""
     manifest = _manifest()
-    parents = {uid: [p for p in manifest["parent_map"].get(uid, []) if p in manifest["nodes"]]
-               for uid, node in manifest["nodes"].items() if node["resource_type"] in _BUILT}
+    parents = {
+        uid: [p for p in manifest["parent_map"].get(uid, []) if p in manifest["nodes"]]
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in _BUILT
+    }
     order, done = [], set()
 
     def visit(uid):
@@ -156,15 +173,19 @@ def _downstream(sources: list[str]) -> set[AssetKey]:
             continue
         seen.add(uid)
         todo += manifest["child_map"].get(uid, [])
-    return {translator.get_asset_key(nodes[uid]) for uid in seen
-            if uid in manifest["nodes"] and nodes[uid]["resource_type"] in _BUILT}
+    return {
+        translator.get_asset_key(nodes[uid])
+        for uid in seen
+        if uid in manifest["nodes"] and nodes[uid]["resource_type"] in _BUILT
+    }
 
 
 def _mart_keys() -> list[AssetKey]:
     """Every model of schema `marts` in the dbt manifest: publication waits for all of them."""
     manifest = _manifest()
     return sorted(
-        AssetKey(["marts", node["name"]]) for node in manifest["nodes"].values()
+        AssetKey(["marts", node["name"]])
+        for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
     )
 
@@ -194,15 +215,22 @@ def postgres_marts(context: AssetExecutionContext, refresh_lock: RefreshLock, po
 
     area = refresh_lock.area
     stage("loading the marts into PostgreSQL")
-    load = load_marts(area.paths.published_db, postgres.url, area.run_id, dbt_project.manifest_path,
-                      area.paths.marts_dir / "postgres.json")
+    load = load_marts(
+        area.paths.published_db,
+        postgres.url,
+        area.run_id,
+        dbt_project.manifest_path,
+        area.paths.marts_dir / "postgres.json",
+    )
     state = BuildState.load(area.paths)
     state.served, state.served_to = state.published, load.server
     state.save(area.paths)
-    context.log.info(f"PostgreSQL at {load.server} serves {load.tables} tables ({load.rows:,} rows), "
-                     f"loaded in {load.seconds} s")
-    return MaterializeResult(metadata={"server": load.server, "tables": load.tables, "rows": load.rows,
-                                       "seconds": load.seconds})
+    context.log.info(
+        f"PostgreSQL at {load.server} serves {load.tables} tables ({load.rows:,} rows), loaded in {load.seconds} s"
+    )
+    return MaterializeResult(
+        metadata={"server": load.server, "tables": load.tables, "rows": load.rows, "seconds": load.seconds}
+    )
 
 
 @asset(deps=[AssetKey(["published", "warehouse"])], group_name="reports", key=AssetKey(["reports", "ministry_review"]))

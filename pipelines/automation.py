@@ -7,8 +7,16 @@ import json
 from pathlib import Path
 
 from dagster import (
-    AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, ScheduleDefinition, SensorEvaluationContext,
-    SkipReason, define_asset_job, in_process_executor, sensor,
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    ScheduleDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    in_process_executor,
+    sensor,
 )
 
 from .ingest.discover import entries, relative_name, sha256_of
@@ -18,19 +26,27 @@ REPORTS = AssetSelection.groups("reports")
 
 # One process for the whole run: DuckDB allows one writer, and the refresh lock is held throughout.
 refresh_job = define_asset_job(
-    "refresh", selection=AssetSelection.all() - REPORTS, executor_def=in_process_executor,
+    "refresh",
+    selection=AssetSelection.all() - REPORTS,
+    executor_def=in_process_executor,
     description="Full refresh: ingest the raw root, dbt build with tests, publish the marts.",
 )
 
 # The nightly run also writes the ministry review from the freshly published warehouse.
 nightly_job = define_asset_job(
-    "nightly", selection=AssetSelection.all(), executor_def=in_process_executor,
+    "nightly",
+    selection=AssetSelection.all(),
+    executor_def=in_process_executor,
     description="The refresh, then the ministry review report (make report) on the published warehouse.",
 )
 
 nightly_refresh = ScheduleDefinition(
-    name="nightly_refresh", job=nightly_job, cron_schedule=nightly_cron(), execution_timezone="Asia/Ho_Chi_Minh",
-    default_status=DefaultScheduleStatus.RUNNING, tags=run_tags(current_paths()),
+    name="nightly_refresh",
+    job=nightly_job,
+    cron_schedule=nightly_cron(),
+    execution_timezone="Asia/Ho_Chi_Minh",
+    default_status=DefaultScheduleStatus.RUNNING,
+    tags=run_tags(current_paths()),
 )
 
 
@@ -44,8 +60,11 @@ def _submissions(raw_dir: Path):
 
 
 # On by default under `kc serve`; under `make dagster` it is switched on in the UI when wanted.
-@sensor(job=refresh_job, minimum_interval_seconds=sensor_interval_seconds(),
-        default_status=DefaultSensorStatus.RUNNING if serving() else DefaultSensorStatus.STOPPED)
+@sensor(
+    job=refresh_job,
+    minimum_interval_seconds=sensor_interval_seconds(),
+    default_status=DefaultSensorStatus.RUNNING if serving() else DefaultSensorStatus.STOPPED,
+)
 def raw_inbox_sensor(context: SensorEvaluationContext):
     """Asks for one refresh per tick that found new, changed or removed files, covering all of them (the
     refresh reads only what changed); the run key names the inbox's new state, so a state is run once.
@@ -74,6 +93,11 @@ def raw_inbox_sensor(context: SensorEvaluationContext):
     if not changed and not removed:
         return SkipReason("no new, changed or removed file in the raw root")
     state = hashlib.sha256("\n".join(f"{k}@{v[2]}" for k, v in sorted(current.items())).encode()).hexdigest()
-    return RunRequest(run_key=f"inbox@{state[:16]}",
-                      tags={"kc/changed_files": str(len(changed)), "kc/removed_files": str(len(removed)),
-                            **run_tags(current_paths())})
+    return RunRequest(
+        run_key=f"inbox@{state[:16]}",
+        tags={
+            "kc/changed_files": str(len(changed)),
+            "kc/removed_files": str(len(removed)),
+            **run_tags(current_paths()),
+        },
+    )

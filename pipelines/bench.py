@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -113,15 +113,25 @@ def _site(root: Path, raw: Path) -> dict:
     The Dagster instance is the bench's own and persists, as a deployment's does."""
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    return {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(root / "marts"),
-            "KC_WORK_DIR": str(root / "work"), "DAGSTER_HOME": str(BENCH_DIR / "dagster")}
+    return {
+        **os.environ,
+        "KC_RAW_DIR": str(raw),
+        "KC_MARTS_DIR": str(root / "marts"),
+        "KC_WORK_DIR": str(root / "work"),
+        "DAGSTER_HOME": str(BENCH_DIR / "dagster"),
+    }
 
 
 def timed_refresh(env: dict) -> tuple[float, int]:
     """(seconds, peak resident bytes of the whole process tree) of one `kc refresh`."""
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "refresh"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "refresh"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     with PeakSampler(process.pid) as sampler:
         output, _ = process.communicate()
     seconds = time.monotonic() - started
@@ -132,14 +142,18 @@ def timed_refresh(env: dict) -> tuple[float, int]:
 
 # --- the parse floor --------------------------------------------------------------------------
 
+
 def _read_fast(path: str) -> int:
     """Read one file completely with the fastest reader available; the number of rows read."""
     if path.endswith(".csv"):
         import pyarrow.csv as pacsv
 
         try:
-            return pacsv.read_csv(path, read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-                                  parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")).num_rows
+            return pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+            ).num_rows
         except Exception:
             return len(Path(path).read_bytes().splitlines())
     import python_calamine
@@ -163,7 +177,7 @@ def parse_floor(raw: Path) -> tuple[float, int]:
 
 # --- the naive way ----------------------------------------------------------------------------
 
-NAIVE_SCRIPT = r'''
+NAIVE_SCRIPT = r"""
 import sys, pathlib, pandas as pd, duckdb
 raw, db = pathlib.Path(sys.argv[1]), sys.argv[2]
 frames = {}
@@ -184,15 +198,16 @@ for dataset, parts in frames.items():
     con.register("t", table)
     con.execute(f"CREATE OR REPLACE TABLE {dataset} AS SELECT * FROM t")
 con.close()
-'''
+"""
 
 
 def naive(raw: Path, root: Path) -> float:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", NAIVE_SCRIPT, str(raw), str(root / "naive.duckdb")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", NAIVE_SCRIPT, str(raw), str(root / "naive.duckdb")], capture_output=True, text=True
+    )
     seconds = time.monotonic() - started
     if result.returncode != 0:
         raise SystemExit(f"the naive script failed:\n{result.stderr}")
@@ -200,6 +215,7 @@ def naive(raw: Path, root: Path) -> float:
 
 
 # --- incremental ------------------------------------------------------------------------------
+
 
 def corrected_register(raw: Path, target_raw: Path, n: int) -> Path:
     """One province's 2024 register sent again, corrected: the first project row's longest text (its
@@ -231,18 +247,24 @@ def _marts_digest(db: Path) -> dict[str, str]:
     """A content digest of every mart (order-independent), to compare two warehouses."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        marts = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        marts = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
         out = {}
         for mart in marts:
             out[mart] = con.execute(
-                f"SELECT count(*) || ':' || coalesce(sum(hash(t)), 0) FROM marts.{mart} t").fetchone()[0]
+                f"SELECT count(*) || ':' || coalesce(sum(hash(t)), 0) FROM marts.{mart} t"
+            ).fetchone()[0]
         return out
     finally:
         con.close()
 
 
 # --- queries ----------------------------------------------------------------------------------
+
 
 def query_times(db: Path, repeats: int = 5) -> dict[str, float]:
     """Median milliseconds of each query (after one warm-up), on a read-only connection."""
@@ -264,6 +286,7 @@ def query_times(db: Path, repeats: int = 5) -> dict[str, float]:
 
 # --- the run ----------------------------------------------------------------------------------
 
+
 def _median(values: list[float]) -> float:
     return round(statistics.median(values), 2)
 
@@ -277,8 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     work = BENCH_DIR / "runs"
     raw = inbox(work)
     files = _input_files(raw)
-    samples: dict[str, list[float]] = {k: [] for k in ("full_refresh_s", "parse_floor_s", "naive_s", "incremental_s",
-                                                         "stack_floor_s", "noop_refresh_s")}
+    samples: dict[str, list[float]] = {
+        k: []
+        for k in ("full_refresh_s", "parse_floor_s", "naive_s", "incremental_s", "stack_floor_s", "noop_refresh_s")
+    }
     empty_inbox = work / "empty-inbox"
     empty_inbox.mkdir(parents=True, exist_ok=True)
     peaks: list[int] = []
@@ -327,14 +352,16 @@ def main(argv: list[str] | None = None) -> int:
     for done in ("full", "full-check", "naive", "empty"):
         shutil.rmtree(work / done, ignore_errors=True)
     results = {k: _median(v) for k, v in samples.items()}
-    results.update({
-        "peak_rss_mib": round(max(peaks) / (1 << 20)),
-        "query_p50_ms": round(statistics.median(queries.values()), 2),
-        "input_rows": int(rows_read),
-        "input_rows_all_sheet_rows": input_rows,
-        "input_files": len(files),
-        "incremental_equals_full": matches,
-    })
+    results.update(
+        {
+            "peak_rss_mib": round(max(peaks) / (1 << 20)),
+            "query_p50_ms": round(statistics.median(queries.values()), 2),
+            "input_rows": int(rows_read),
+            "input_rows_all_sheet_rows": input_rows,
+            "input_files": len(files),
+            "incremental_equals_full": matches,
+        }
+    )
     results["ratios"] = {
         "full_over_parse_floor": round(results["full_refresh_s"] / results["parse_floor_s"], 2),
         "naive_over_full": round(results["naive_s"] / results["full_refresh_s"], 2),
@@ -346,9 +373,13 @@ def main(argv: list[str] | None = None) -> int:
     results["samples"] = {k: [round(x, 2) for x in v] for k, v in samples.items()}
     results["peak_rss_mib_samples"] = [round(p / (1 << 20)) for p in peaks]
     results["queries_ms"] = {k: round(v, 2) for k, v in queries.items()}
-    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                          "platform": platform.platform(), "memory_gib": _memory_gib()}
-    results["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "memory_gib": _memory_gib(),
+    }
+    results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["runs"] = runs
     (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     _print(results)
@@ -362,20 +393,37 @@ def _memory_gib() -> float:
 
 def _print(r: dict) -> None:
     print()
-    print(f"National inbox: {r['input_files']:,} files, {r['input_rows']:,} data rows "
-          f"({r['machine']['cpus']} CPUs, {r['machine']['memory_gib']} GiB); medians of {r['runs']} runs")
+    print(
+        f"National inbox: {r['input_files']:,} files, {r['input_rows']:,} data rows "
+        f"({r['machine']['cpus']} CPUs, {r['machine']['memory_gib']} GiB); medians of {r['runs']} runs"
+    )
     rows = [
         ("parse floor (calamine/pyarrow, all cores)", f"{r['parse_floor_s']:.2f} s", "1.00 × floor"),
-        ("full refresh, empty warehouse", f"{r['full_refresh_s']:.2f} s",
-         f"{r['ratios']['full_over_parse_floor']:.2f} × floor"),
-        ("naive pandas + openpyxl script", f"{r['naive_s']:.2f} s",
-         f"{r['ratios']['naive_over_full']:.2f} × full refresh"),
-        ("incremental refresh (one corrected file)", f"{r['incremental_s']:.2f} s",
-         f"{r['ratios']['incremental_over_full']:.3f} × full refresh"),
-        ("refresh of an empty inbox (fixed cost)", f"{r['stack_floor_s']:.2f} s",
-         f"{r['ratios']['stack_floor_over_full']:.3f} × full refresh"),
-        ("refresh with nothing changed", f"{r['noop_refresh_s']:.2f} s",
-         f"{r['ratios']['noop_over_full']:.3f} × full refresh"),
+        (
+            "full refresh, empty warehouse",
+            f"{r['full_refresh_s']:.2f} s",
+            f"{r['ratios']['full_over_parse_floor']:.2f} × floor",
+        ),
+        (
+            "naive pandas + openpyxl script",
+            f"{r['naive_s']:.2f} s",
+            f"{r['ratios']['naive_over_full']:.2f} × full refresh",
+        ),
+        (
+            "incremental refresh (one corrected file)",
+            f"{r['incremental_s']:.2f} s",
+            f"{r['ratios']['incremental_over_full']:.3f} × full refresh",
+        ),
+        (
+            "refresh of an empty inbox (fixed cost)",
+            f"{r['stack_floor_s']:.2f} s",
+            f"{r['ratios']['stack_floor_over_full']:.3f} × full refresh",
+        ),
+        (
+            "refresh with nothing changed",
+            f"{r['noop_refresh_s']:.2f} s",
+            f"{r['ratios']['noop_over_full']:.3f} × full refresh",
+        ),
         ("peak memory of the full refresh", f"{r['peak_rss_mib']} MiB", ""),
         ("analyst query, median of ten", f"{r['query_p50_ms']:.1f} ms", ""),
     ]

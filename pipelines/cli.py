@@ -1,14 +1,14 @@
 """`kc`: the warehouse from the command line.
 
-  kc demo [--scale demo|national] [--raw-dir DIR] [--if-empty]
-                                         write the demo submissions (national: every province, ~1,000 registers)
-  kc refresh [--raw-dir D] [--marts-dir D] [--work-dir D]
-                                         run the refresh job through Dagster, then summarise
-  kc sql "QUERY"                         query the published warehouse, read-only
-  kc status                              the last refresh and what was rejected, and why
-  kc validate FILE... [--dataset D]      how each file would be read; writes nothing; exit 1 if anything is rejected
-  kc serve [--host H] [--port P] [--log-file F]
-                                         the Dagster webserver and daemon (schedule, inbox sensor), as a service
+kc demo [--scale demo|national] [--raw-dir DIR] [--if-empty]
+                                       write the demo submissions (national: every province, ~1,000 registers)
+kc refresh [--raw-dir D] [--marts-dir D] [--work-dir D]
+                                       run the refresh job through Dagster, then summarise
+kc sql "QUERY"                         query the published warehouse, read-only
+kc status                              the last refresh and what was rejected, and why
+kc validate FILE... [--dataset D]      how each file would be read; writes nothing; exit 1 if anything is rejected
+kc serve [--host H] [--port P] [--log-file F]
+                                       the Dagster webserver and daemon (schedule, inbox sensor), as a service
 """
 
 from __future__ import annotations
@@ -35,8 +35,11 @@ def _paths(args) -> Paths:
     """The folders of this command: its flags, else KC_RAW_DIR / KC_MARTS_DIR / KC_WORK_DIR, else data/.
     Passed on as values (to the Dagster run as resource configuration), never written to the environment."""
     default = current_paths()
-    given = {flag: Path(value).expanduser().resolve() for flag in ("raw_dir", "marts_dir", "work_dir")
-             if (value := getattr(args, flag, None))}
+    given = {
+        flag: Path(value).expanduser().resolve()
+        for flag in ("raw_dir", "marts_dir", "work_dir")
+        if (value := getattr(args, flag, None))
+    }
     return replace(default, **given)
 
 
@@ -84,7 +87,11 @@ def _open_instance(home: Path):
 
 def cmd_demo(args) -> int:
     raw_dir = args.paths.raw_dir
-    if args.if_empty and raw_dir.exists() and any(p.is_file() and not p.name.startswith(".") for p in raw_dir.rglob("*")):
+    if (
+        args.if_empty
+        and raw_dir.exists()
+        and any(p.is_file() and not p.name.startswith(".") for p in raw_dir.rglob("*"))
+    ):
         print(f"{raw_dir} already holds submissions: demo not written")
         return 0
     started = time.monotonic()
@@ -110,8 +117,9 @@ def cmd_refresh(args) -> int:
     started = time.monotonic()
     holder = _refresh_running(paths)
     if holder:
-        print(f"refresh refused: another refresh is running ({holder}); try again when it has finished",
-              file=sys.stderr)
+        print(
+            f"refresh refused: another refresh is running ({holder}); try again when it has finished", file=sys.stderr
+        )
         _still_published(paths)
         return 1
     if not args.full:
@@ -120,8 +128,10 @@ def cmd_refresh(args) -> int:
         url = postgres_url()
         unchanged = nothing_changed(paths, CONFIG_DIR, load_limits(CONFIG_DIR), safe_url(url) if url else None)
         if unchanged is not None:
-            print(f"nothing changed since run {unchanged.published_run} published {len(unchanged.files)} files' "
-                  f"marts to {paths.marts_dir}: nothing rebuilt ({time.monotonic() - started:.1f} s)")
+            print(
+                f"nothing changed since run {unchanged.published_run} published {len(unchanged.files)} files' "
+                f"marts to {paths.marts_dir}: nothing rebuilt ({time.monotonic() - started:.1f} s)"
+            )
             return 0
     else:
         paths.build_state.unlink(missing_ok=True)  # forget the build: everything is read and built again
@@ -142,13 +152,19 @@ def cmd_refresh(args) -> int:
             os.environ["KC_PROGRESS"] = "1"  # a display setting for this process's steps (see progress.py)
         folders = {"raw_dir": str(paths.raw_dir), "marts_dir": str(paths.marts_dir), "work_dir": str(paths.work_dir)}
         result = defs.resolve_job_def("refresh").execute_in_process(
-            instance=instance, raise_on_error=False, tags=run_tags(paths),
-            run_config={"loggers": {"console": {"config": {"log_level": level}}},
-                        "resources": {"warehouse": {"config": folders}, "refresh_lock": {"config": folders}}},
+            instance=instance,
+            raise_on_error=False,
+            tags=run_tags(paths),
+            run_config={
+                "loggers": {"console": {"config": {"log_level": level}}},
+                "resources": {"warehouse": {"config": folders}, "refresh_lock": {"config": folders}},
+            },
         )
     duration = time.monotonic() - started
     if not result.success:
-        print(f"refresh FAILED after {duration:.1f} s (run {result.run_id}): {_failure_message(result)}", file=sys.stderr)
+        print(
+            f"refresh FAILED after {duration:.1f} s (run {result.run_id}): {_failure_message(result)}", file=sys.stderr
+        )
         _still_published(paths)
         return 1
     _print_summary(paths.published_db, duration, result.run_id)
@@ -167,8 +183,9 @@ def _close_killed_runs(instance, paths) -> None:
     (no refresh holds the lock): record them as failed, so that the run history tells the truth."""
     from dagster import DagsterRunStatus, RunsFilter
 
-    for run in instance.get_runs(RunsFilter(job_name="refresh", statuses=[DagsterRunStatus.STARTED],
-                                            tags={WORK_TAG: str(paths.work_dir)})):
+    for run in instance.get_runs(
+        RunsFilter(job_name="refresh", statuses=[DagsterRunStatus.STARTED], tags={WORK_TAG: str(paths.work_dir)})
+    ):
         instance.report_run_failed(run, "the refresh process ended without finishing (killed)")
 
 
@@ -214,8 +231,12 @@ def _print_summary(db: Path, duration: float, run_id: str) -> None:
             "SELECT coalesce(sum(rows_accepted), 0), coalesce(sum(rows_rejected), 0) FROM audit.ingest_files"
         ).fetchone()
         warned = con.execute("SELECT count(*) FROM audit.row_warnings").fetchone()[0]
-        marts = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema='marts' ORDER BY 1").fetchall()]
+        marts = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema='marts' ORDER BY 1"
+            ).fetchall()
+        ]
     finally:
         con.close()
     print(f"refresh finished in {duration:.1f} s (run {run_id})")
@@ -235,7 +256,7 @@ def _open_published(paths: Paths):
         return duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:  # held by a read-write session, say: one line, not a traceback
         print(f"cannot open {db}: {str(exc).splitlines()[0]}", file=sys.stderr)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
 
 
 def _quiet_in_a_pipe() -> None:
@@ -307,10 +328,14 @@ def cmd_status(args) -> int:
     if paths.published_db.exists():
         try:
             con = duckdb.connect(str(paths.published_db), read_only=True)
-            run_id, published_at, files = con.execute("SELECT run_id, published_at, files FROM audit.publication").fetchone()
+            run_id, published_at, files = con.execute(
+                "SELECT run_id, published_at, files FROM audit.publication"
+            ).fetchone()
             con.close()
-            print(f"published: {published_at:%Y-%m-%d %H:%M:%S %Z} by run {run_id[:8]}, from {files:,} files, "
-                  f"in {paths.marts_dir}")
+            print(
+                f"published: {published_at:%Y-%m-%d %H:%M:%S %Z} by run {run_id[:8]}, from {files:,} files, "
+                f"in {paths.marts_dir}"
+            )
         except duckdb.Error as exc:
             print(f"published: {paths.published_db} cannot be read ({str(exc).splitlines()[0]})")
     else:
@@ -327,40 +352,56 @@ def cmd_status(args) -> int:
             run = records[0]
             end = run.end_time or run.update_timestamp.timestamp()
             took = f", {end - run.start_time:.1f} s" if run.start_time else ""
-            print(f"last run for this warehouse: {run.dagster_run.job_name} {run.dagster_run.status.value.lower()} "
-                  f"(run {run.dagster_run.run_id[:8]}{took})")
+            print(
+                f"last run for this warehouse: {run.dagster_run.job_name} {run.dagster_run.status.value.lower()} "
+                f"(run {run.dagster_run.run_id[:8]}{took})"
+            )
             failed = next((r for r in records if r.dagster_run.status == DagsterRunStatus.FAILURE), None)
             if failed and (published_at is None or (failed.start_time or 0) > published_at.timestamp()):
                 events = [e.dagster_event for e in instance.all_logs(failed.dagster_run.run_id) if e.dagster_event]
-                print(f"last failure, after the publication: run {failed.dagster_run.run_id[:8]}: {_first_error(events)}")
+                print(
+                    f"last failure, after the publication: run {failed.dagster_run.run_id[:8]}: {_first_error(events)}"
+                )
         else:
             print(f"last run for this warehouse: none recorded in the Dagster instance {home}")
     from .postgres import last_load
 
     served = last_load(args.paths.marts_dir / "postgres.json")
     if served:
-        print(f"PostgreSQL: {served['server']} loaded {served['loaded_at'][:19].replace('T', ' ')} UTC from run "
-              f"{served['run_id'][:8]} ({served['tables']} tables, {served['rows']:,} rows)")
+        print(
+            f"PostgreSQL: {served['server']} loaded {served['loaded_at'][:19].replace('T', ' ')} UTC from run "
+            f"{served['run_id'][:8]} ({served['tables']} tables, {served['rows']:,} rows)"
+        )
     elif postgres_url():
         print("PostgreSQL: KC_POSTGRES_URL is set but no load is recorded yet (run kc refresh)")
     if not args.paths.published_db.exists():
         return 0
     con = _open_published(args.paths)
     try:
-        _plain_integers(con.sql("SELECT status, count(*) AS files, sum(rows_accepted) AS rows_accepted, sum(rows_rejected) "
-                "AS rows_rejected, max(ingested_at) AS ingested_at FROM audit.ingest_files GROUP BY 1 ORDER BY 1")).show()
+        _plain_integers(
+            con.sql(
+                "SELECT status, count(*) AS files, sum(rows_accepted) AS rows_accepted, sum(rows_rejected) "
+                "AS rows_rejected, max(ingested_at) AS ingested_at FROM audit.ingest_files GROUP BY 1 ORDER BY 1"
+            )
+        ).show()
         print("files not loaded, and why:")
         con.sql("SELECT path, status, reason FROM audit.ingest_files WHERE status <> 'loaded' ORDER BY path").show(
-            max_width=max(120, _terminal_width()))
+            max_width=max(120, _terminal_width())
+        )
         print("rows loaded with a warning, per province and year (audit.row_warnings):")
-        con.sql("SELECT coalesce(province_code, province_code_2025) AS province, year, rule, count(*) AS rows "
-                "FROM audit.row_warnings GROUP BY ALL ORDER BY ALL").show(max_rows=50)
+        con.sql(
+            "SELECT coalesce(province_code, province_code_2025) AS province, year, rule, count(*) AS rows "
+            "FROM audit.row_warnings GROUP BY ALL ORDER BY ALL"
+        ).show(max_rows=50)
         print("files whose own totals disagree with their rows (audit.file_totals):")
-        con.sql("SELECT path, count(*) AS figures, sum(difference) AS difference FROM audit.file_totals "
-                "WHERE NOT reconciles GROUP BY 1 ORDER BY 1").show(max_rows=50)
+        con.sql(
+            "SELECT path, count(*) AS figures, sum(difference) AS difference FROM audit.file_totals "
+            "WHERE NOT reconciles GROUP BY 1 ORDER BY 1"
+        ).show(max_rows=50)
         print("rejected rows, and why:")
-        con.sql("SELECT path, sheet, row_number, reason FROM audit.rejected_rows ORDER BY path, sheet, row_number").show(
-            max_width=max(120, _terminal_width()), max_rows=50)
+        con.sql(
+            "SELECT path, sheet, row_number, reason FROM audit.rejected_rows ORDER BY path, sheet, row_number"
+        ).show(max_width=max(120, _terminal_width()), max_rows=50)
     finally:
         con.close()
     return 0
@@ -392,37 +433,62 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", parents=[paths], help="write the demo submissions into the raw directory")
     demo.add_argument("--seed", type=int, default=2012)
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the raw directory has files")
-    demo.add_argument("--scale", choices=["demo", "national"], default="demo",
-                      help="demo: 8 provinces (the default); national: all 63 + 34 provinces, 600,000 census rows")
+    demo.add_argument(
+        "--scale",
+        choices=["demo", "national"],
+        default="demo",
+        help="demo: 8 provinces (the default); national: all 63 + 34 provinces, 600,000 census rows",
+    )
     demo.set_defaults(func=cmd_demo)
     refresh = sub.add_parser("refresh", parents=[paths], help="ingest, build, test and publish (through Dagster)")
     refresh.add_argument("--verbose", action="store_true", help="show Dagster and dbt progress")
-    refresh.add_argument("--full", action="store_true", help="rebuild everything from the files (the parse cache "
-                                                             "still answers for files it has read)")
+    refresh.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild everything from the files (the parse cache still answers for files it has read)",
+    )
     refresh.set_defaults(func=cmd_refresh)
     marts = argparse.ArgumentParser(add_help=False)
     marts.add_argument("--marts-dir", help="where marts are published (default data/marts, or KC_MARTS_DIR)")
     sql = sub.add_parser("sql", parents=[marts], help="query the published warehouse read-only")
     sql.add_argument("query")
     sql.add_argument("--max-rows", type=int, default=40, help="rows shown in the table (default 40)")
-    sql.add_argument("--format", choices=["table", "csv", "xlsx", "parquet"], default="table",
-                     help="table (default, on screen); csv (UTF-8 with BOM in a file, for Excel), xlsx, parquet")
+    sql.add_argument(
+        "--format",
+        choices=["table", "csv", "xlsx", "parquet"],
+        default="table",
+        help="table (default, on screen); csv (UTF-8 with BOM in a file, for Excel), xlsx, parquet",
+    )
     sql.add_argument("--output", "-o", help="the file to write (csv without it goes to the screen)")
     sql.set_defaults(func=cmd_sql)
-    status = sub.add_parser("status", parents=[marts], help="the published warehouse, the last refresh, and what "
-                                                         "was rejected and why")
+    status = sub.add_parser(
+        "status", parents=[marts], help="the published warehouse, the last refresh, and what was rejected and why"
+    )
     status.set_defaults(func=cmd_status)
-    validate = sub.add_parser("validate", help="how files would be read (dataset, province, years, headers, units, "
-                                               "encoding, rejected rows); writes nothing")
+    validate = sub.add_parser(
+        "validate",
+        help="how files would be read (dataset, province, years, headers, units, "
+        "encoding, rejected rows); writes nothing",
+    )
     validate.add_argument("files", nargs="+", metavar="FILE")
-    validate.add_argument("--dataset", choices=["projects", "census", "outcomes", "plans"],
-                          help="read the files as this dataset (default: from the folder, else the best reading)")
-    validate.add_argument("--lang", choices=["vi", "en"], default="vi",
-                          help="vi: tiếng Việt (default, for provincial officers); en: English")
+    validate.add_argument(
+        "--dataset",
+        choices=["projects", "census", "outcomes", "plans"],
+        help="read the files as this dataset (default: from the folder, else the best reading)",
+    )
+    validate.add_argument(
+        "--lang",
+        choices=["vi", "en"],
+        default="vi",
+        help="vi: tiếng Việt (default, for provincial officers); en: English",
+    )
     validate.set_defaults(func=cmd_validate)
 
-    serve = sub.add_parser("serve", help="run the Dagster webserver and daemon together (the nightly schedule and the "
-                                         "inbox sensor), until SIGTERM or SIGINT")
+    serve = sub.add_parser(
+        "serve",
+        help="run the Dagster webserver and daemon together (the nightly schedule and the "
+        "inbox sensor), until SIGTERM or SIGINT",
+    )
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="default 127.0.0.1, or HOST")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")), help="default 3000, or PORT")
     serve.add_argument("--log-file", help="default <DAGSTER_HOME>/logs/kc-serve.log")

@@ -24,18 +24,29 @@ from .settings import DBT_PROJECT_DIR, Paths
 BUILT = ("model", "seed", "snapshot")
 
 
-def build(paths: Paths, run_id: str, args: list[str], manifest: dict, translator, project,
-          selected_checks: set) -> Iterator[MaterializeResult | AssetCheckResult]:
+def build(
+    paths: Paths, run_id: str, args: list[str], manifest: dict, translator, project, selected_checks: set
+) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Run `dbt <args>` on the build database; yield a result per node dbt built or tested, in the order
     dbt finished them (a node finishes after its parents). Raises Failure when a node failed."""
     from dbt.cli.main import dbtRunner
 
     target = dbt_target(paths)
-    command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-               "--target-path", str(target), "--log-path", str(target), "--quiet",
-               # dbt would write manifest.json twice (0.8 s of an incremental refresh's 7 s of dbt): the
-               # refresh reads the project's manifest (dbt_env.prepare), not the run's
-               "--no-write-json"]
+    command = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+        "--quiet",
+        # dbt would write manifest.json twice (0.8 s of an incremental refresh's 7 s of dbt): the
+        # refresh reads the project's manifest (dbt_env.prepare), not the run's
+        "--no-write-json",
+    ]
     with dbt_settings(paths.build_db):
         try:
             outcome = dbtRunner().invoke(command)
@@ -49,17 +60,23 @@ def build(paths: Paths, run_id: str, args: list[str], manifest: dict, translator
         node, status = result.node, str(result.status)
         if node.resource_type in BUILT:
             if status == "success":
-                yield MaterializeResult(asset_key=translator.get_asset_key(manifest["nodes"][node.unique_id]),
-                                        metadata={"rebuilt": True, "seconds": round(result.execution_time, 3)})
+                yield MaterializeResult(
+                    asset_key=translator.get_asset_key(manifest["nodes"][node.unique_id]),
+                    metadata={"rebuilt": True, "seconds": round(result.execution_time, 3)},
+                )
             else:
                 failed.append(f"{node.resource_type} {node.name}: {_first_line(result.message)}")
         elif node.resource_type == "test":
             key = get_asset_check_key_for_test(manifest, translator, node.unique_id, project)
             warn = node.config.severity.lower() == "warn"
             if key is not None and key in selected_checks:
-                yield AssetCheckResult(asset_key=key.asset_key, check_name=key.name, passed=status == "pass",
-                                       severity=AssetCheckSeverity.WARN if warn else AssetCheckSeverity.ERROR,
-                                       metadata={"failing_rows": int(result.failures or 0)})
+                yield AssetCheckResult(
+                    asset_key=key.asset_key,
+                    check_name=key.name,
+                    passed=status == "pass",
+                    severity=AssetCheckSeverity.WARN if warn else AssetCheckSeverity.ERROR,
+                    metadata={"failing_rows": int(result.failures or 0)},
+                )
             if status in ("fail", "error"):
                 failed.append(f"check {node.name}: {_failing_rows(paths, node, result)}")
     if not outcome.success:
@@ -87,8 +104,11 @@ def _failing_rows(paths: Paths, node, result, limit: int = 5) -> str:
         con.close()
     if not {"rule", "column_name", "source"} <= set(names):
         return f"{int(result.failures or 0)} failing row(s)"
-    shown = [f"{r[names.index('rule')]}({r[names.index('column_name')]})"
-             + (f" at {r[names.index('source')]}" if r[names.index("source")] else "") for r in rows[:limit]]
+    shown = [
+        f"{r[names.index('rule')]}({r[names.index('column_name')]})"
+        + (f" at {r[names.index('source')]}" if r[names.index("source")] else "")
+        for r in rows[:limit]
+    ]
     more = f" and more ({int(result.failures or 0)} in all)" if len(rows) > limit else ""
     return "; ".join(shown) + more
 
@@ -109,4 +129,3 @@ def _release_duckdb() -> None:
 
     reset_adapters()
     gc.collect()
-

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from contextlib import contextmanager
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from .settings import DBT_PROJECT_DIR
@@ -67,9 +67,13 @@ def ensure_manifest() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _current(MANIFEST):
             return MANIFEST  # parsed by the process that held the lock
-        result = subprocess.run([str(dbt_executable()), "parse", "--profiles-dir", ".", "--quiet"],
-                                cwd=DBT_PROJECT_DIR, env=dbt_environment(),
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [str(dbt_executable()), "parse", "--profiles-dir", ".", "--quiet"],
+            cwd=DBT_PROJECT_DIR,
+            env=dbt_environment(),
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0 or not MANIFEST.exists():
             raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{result.stdout}{result.stderr}")
     return MANIFEST

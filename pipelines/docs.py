@@ -33,9 +33,22 @@ def build_docs() -> Path:
             shutil.copyfile(paths.build_db, copy)
         dbt = Path(sys.executable).with_name("dbt")
         result = subprocess.run(
-            [str(dbt if dbt.exists() else "dbt"), "docs", "generate", "--static", "--profiles-dir", ".",
-             "--target-path", str(Path(work) / "target"), "--quiet"],
-            cwd=DBT_PROJECT_DIR, env={**os.environ, "KC_BUILD_DB": str(copy)}, capture_output=True, text=True)
+            [
+                str(dbt if dbt.exists() else "dbt"),
+                "docs",
+                "generate",
+                "--static",
+                "--profiles-dir",
+                ".",
+                "--target-path",
+                str(Path(work) / "target"),
+                "--quiet",
+            ],
+            cwd=DBT_PROJECT_DIR,
+            env={**os.environ, "KC_BUILD_DB": str(copy)},
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise SystemExit(f"dbt docs generate failed:\n{result.stdout}{result.stderr}")
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ class BuildState:
     served_to: str | None = None  # that server, without its password
 
     @classmethod
-    def load(cls, paths: Paths) -> "BuildState":
+    def load(cls, paths: Paths) -> BuildState:
         """The recorded state; an empty one when there is none or it cannot be read (a full build)."""
         try:
             data = json.loads(paths.build_state.read_text(encoding="utf-8"))
@@ -121,8 +121,13 @@ def nothing_changed(paths: Paths, config_dir: Path, limits, served_to: str | Non
     Decided from file stat stamps (size, modification time to the nanosecond, inode), as the inbox
     sensor does, without reading or hashing any file; anything else means "refresh"."""
     state = BuildState.load(paths)
-    if (state.published is None or state.pending or not (state.ingested == state.built == state.published)
-            or state.published_to != str(paths.marts_dir) or not paths.published_db.exists()):
+    if (
+        state.published is None
+        or state.pending
+        or not (state.ingested == state.built == state.published)
+        or state.published_to != str(paths.marts_dir)
+        or not paths.published_db.exists()
+    ):
         return None
     if needs_serving(state, served_to):
         return None  # PostgreSQL does not serve this publication yet (its last load failed, or a new server)
@@ -138,8 +143,9 @@ def nothing_changed(paths: Paths, config_dir: Path, limits, served_to: str | Non
 
 def needs_publication(paths: Paths, state: BuildState) -> bool:
     """The built models are not what is published in this marts folder (or nothing is there)."""
-    return (state.built != state.published or state.published_to != str(paths.marts_dir)
-            or not paths.published_db.exists())
+    return (
+        state.built != state.published or state.published_to != str(paths.marts_dir) or not paths.published_db.exists()
+    )
 
 
 def needs_serving(state: BuildState, served_to: str | None) -> bool:

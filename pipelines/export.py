@@ -39,7 +39,9 @@ def export(relation, fmt: str, output: Path | None) -> int:
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
             if isinstance(value, (datetime, date)):
-                sheet.write_datetime(r, c, value if isinstance(value, datetime) else datetime(value.year, value.month, value.day), day)
+                sheet.write_datetime(
+                    r, c, value if isinstance(value, datetime) else datetime(value.year, value.month, value.day), day
+                )
             elif isinstance(value, bool) or value is None:
                 sheet.write(r, c, value)
             elif isinstance(value, int):

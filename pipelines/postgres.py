@@ -22,7 +22,7 @@ import json
 import re
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,9 +33,18 @@ LOCK_TIMEOUT = "60s"
 
 # DuckDB column type → PostgreSQL column type (money is BIGINT đồng, year lists INTEGER[])
 _TYPES = {
-    "VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "SMALLINT": "smallint", "DOUBLE": "double precision",
-    "FLOAT": "real", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP WITH TIME ZONE": "timestamptz",
-    "TIMESTAMP": "timestamp", "JSON": "jsonb", "HUGEINT": "numeric(38,0)",
+    "VARCHAR": "text",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "SMALLINT": "smallint",
+    "DOUBLE": "double precision",
+    "FLOAT": "real",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIMESTAMP": "timestamp",
+    "JSON": "jsonb",
+    "HUGEINT": "numeric(38,0)",
 }
 
 
@@ -97,13 +106,15 @@ def _read_published(published_db: Path) -> list[_Table]:
     try:
         names = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            f"AND schema_name IN {SCHEMAS} ORDER BY schema_name, table_name").fetchall()
+            f"AND schema_name IN {SCHEMAS} ORDER BY schema_name, table_name"
+        ).fetchall()
         tables = []
         for schema, name in names:
             columns = con.execute(
                 "SELECT column_name, data_type, NOT is_nullable FROM duckdb_columns() WHERE database_name = "
                 "current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index",
-                [schema, name]).fetchall()
+                [schema, name],
+            ).fetchall()
             data = con.sql(f'SELECT * FROM "{schema}"."{name}"').to_arrow_table()
             tables.append(_Table(schema, name, [(c, pg_type(t), nn) for c, t, nn in columns], data))
         return tables
@@ -133,19 +144,25 @@ def _served_shape(cur, table: _Table) -> list[tuple[str, str, bool]] | None:
     cur.execute("SELECT to_regclass($1)::text", parameters=(table.qualified,))
     if cur.fetchone()[0] is None:
         return None
-    cur.execute("SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute "
-                "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-                parameters=(table.qualified,))
+    cur.execute(
+        "SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute "
+        "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        parameters=(table.qualified,),
+    )
     return [(n, t, bool(nn)) for n, t, nn in cur.fetchall()]
 
 
 def _canonical(pg: str) -> str:
     """A declared type as PostgreSQL's format_type writes it."""
     base, array = (pg[:-2], "[]") if pg.endswith("[]") else (pg, "")
-    return {"timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone"}.get(base, base) + array
+    return {"timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone"}.get(
+        base, base
+    ) + array
 
 
-def load_marts(published_db: Path, url: str, run_id: str, manifest_path: Path, record: Path | None = None) -> PostgresLoad:
+def load_marts(
+    published_db: Path, url: str, run_id: str, manifest_path: Path, record: Path | None = None
+) -> PostgresLoad:
     """Load the published marts and audit into PostgreSQL in one swap; `record` (a JSON file) gets what
     was loaded, for `kc status`."""
     import adbc_driver_postgresql.dbapi as pg
@@ -171,8 +188,10 @@ def load_marts(published_db: Path, url: str, run_id: str, manifest_path: Path, r
         _ensure_reader_role(cur)
         for schema in SCHEMAS:
             cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        cur.execute('CREATE TABLE IF NOT EXISTS "audit"."postgres_load" (run_id text NOT NULL, loaded_at timestamptz '
-                    'NOT NULL, tables integer NOT NULL, rows bigint NOT NULL)')
+        cur.execute(
+            'CREATE TABLE IF NOT EXISTS "audit"."postgres_load" (run_id text NOT NULL, loaded_at timestamptz '
+            "NOT NULL, tables integer NOT NULL, rows bigint NOT NULL)"
+        )
         kept = {(t.schema, t.name) for t in tables} | {("audit", "postgres_load")}
         for t in tables:
             wanted = [(c, _canonical(ty), nn) for c, ty, nn in t.columns]
@@ -198,9 +217,11 @@ def load_marts(published_db: Path, url: str, run_id: str, manifest_path: Path, r
             cur.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {READER_ROLE}')
             cur.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {READER_ROLE}')
         rows = sum(t.data.num_rows for t in tables)
-        loaded_at = datetime.now(timezone.utc)
-        cur.execute('INSERT INTO "audit"."postgres_load" VALUES ($1, $2, $3, $4)',
-                    parameters=(run_id, loaded_at, len(tables), rows))
+        loaded_at = datetime.now(UTC)
+        cur.execute(
+            'INSERT INTO "audit"."postgres_load" VALUES ($1, $2, $3, $4)',
+            parameters=(run_id, loaded_at, len(tables), rows),
+        )
         con.commit()
         cur.execute(f'DROP SCHEMA IF EXISTS "{STAGING}" CASCADE')
         con.commit()
@@ -209,12 +230,14 @@ def load_marts(published_db: Path, url: str, run_id: str, manifest_path: Path, r
         raise
     except Exception as exc:
         con.rollback()
-        raise PostgresLoadError(f"loading the marts into PostgreSQL failed (it still serves the previous "
-                                f"publication): {_first_line(exc)}") from exc
+        raise PostgresLoadError(
+            f"loading the marts into PostgreSQL failed (it still serves the previous publication): {_first_line(exc)}"
+        ) from exc
     finally:
         con.close()
-    load = PostgresLoad(run_id, loaded_at.isoformat(), safe_url(url), len(tables), rows,
-                        round(time.perf_counter() - started, 2))
+    load = PostgresLoad(
+        run_id, loaded_at.isoformat(), safe_url(url), len(tables), rows, round(time.perf_counter() - started, 2)
+    )
     if record is not None:
         tmp = record.with_name(record.name + ".tmp")
         tmp.write_text(json.dumps(asdict(load), indent=2), encoding="utf-8")

@@ -43,7 +43,7 @@ class PeakSampler:
             self.peak = max(self.peak, tree_rss(self.pid))
             time.sleep(self.interval)
 
-    def __enter__(self) -> "PeakSampler":
+    def __enter__(self) -> PeakSampler:
         self._thread.start()
         return self
 

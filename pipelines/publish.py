@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -90,7 +90,7 @@ def publish(paths: Paths, run_id: str, expected_marts: list[str] = ()) -> list[s
 
 
 def _version_name(run_id: str) -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{run_id[:8]}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{run_id[:8]}"
 
 
 def _copy_build(build_db: Path, target: Path, folder: Path, run_id: str) -> list[str]:
@@ -102,7 +102,8 @@ def _copy_build(build_db: Path, target: Path, folder: Path, run_id: str) -> list
         build = con.execute("SELECT current_database()").fetchone()[0]
         tables = con.execute(
             "SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE database_name = current_database() "
-            f"AND schema_name IN {PUBLISHED_SCHEMAS} ORDER BY schema_name, table_name").fetchall()
+            f"AND schema_name IN {PUBLISHED_SCHEMAS} ORDER BY schema_name, table_name"
+        ).fetchall()
         marts = [t for s, t, _ in tables if s == "marts"]
         if not marts:
             raise PublicationError(f"the build database {build_db} has no marts")
@@ -113,20 +114,26 @@ def _copy_build(build_db: Path, target: Path, folder: Path, run_id: str) -> list
         for schema, table, ddl in tables:
             con.execute(ddl)  # the declared types and NOT NULL constraints, as dbt's contracts built them
             con.execute(f"INSERT INTO published.{schema}.{table} SELECT * FROM {build}.{schema}.{table}")
-        con.execute("CREATE TABLE audit.publication AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS published_at, "
-                    "(SELECT count(*) FROM audit.ingest_files) AS files",
-                    [run_id, datetime.now(timezone.utc)])
+        con.execute(
+            "CREATE TABLE audit.publication AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS published_at, "
+            "(SELECT count(*) FROM audit.ingest_files) AS files",
+            [run_id, datetime.now(UTC)],
+        )
         for schema, table, _ in tables:
-            built, copied = con.execute(f"SELECT (SELECT count(*) FROM {build}.{schema}.{table}), "
-                                        f"(SELECT count(*) FROM published.{schema}.{table})").fetchone()
+            built, copied = con.execute(
+                f"SELECT (SELECT count(*) FROM {build}.{schema}.{table}), "
+                f"(SELECT count(*) FROM published.{schema}.{table})"
+            ).fetchone()
             if built != copied:
                 raise PublicationError(f"{schema}.{table}: {copied} rows copied of {built}")
         con.execute(f"USE {build}")
         con.execute("CHECKPOINT published")
         con.execute("DETACH published")
         for mart in marts:
-            con.execute(f"COPY (SELECT * FROM marts.{mart}) TO '{folder / (mart + '.parquet')}' "
-                        "(FORMAT parquet, COMPRESSION zstd)")
+            con.execute(
+                f"COPY (SELECT * FROM marts.{mart}) TO '{folder / (mart + '.parquet')}' "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
     except duckdb.Error as exc:
         raise PublicationError(f"the build could not be published: {exc}") from exc
     finally:
@@ -159,7 +166,7 @@ def _set_aside_stale_wal(marts_dir: Path) -> None:
     if wal.exists():
         aside = marts_dir / "stale-wal"
         aside.mkdir(exist_ok=True)
-        os.replace(wal, aside / f"warehouse.duckdb.wal.{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}")
+        os.replace(wal, aside / f"warehouse.duckdb.wal.{datetime.now(UTC):%Y%m%dT%H%M%S%f}")
 
 
 def _prune(versions: Path, keep: str) -> None:

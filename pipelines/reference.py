@@ -45,11 +45,7 @@ def province_mapping() -> pd.DataFrame:
         new_to_old = json.load(f)["DICT_PROVINCE"]
     old = provinces_pre2025().set_index("province_key")["province_code"]
     new = provinces_2025().set_index("province_key")["province_code"]
-    pairs = [
-        {"province_code": old[o], "province_code_2025": new[n]}
-        for n, olds in new_to_old.items()
-        for o in olds
-    ]
+    pairs = [{"province_code": old[o], "province_code_2025": new[n]} for n, olds in new_to_old.items() for o in olds]
     mapping = pd.DataFrame(pairs).drop_duplicates().sort_values("province_code", ignore_index=True)
     if mapping["province_code"].duplicated().any() or len(mapping) != len(old):
         raise RuntimeError("vietnamadminunits: the old → new province mapping is not a whole roll-up")
@@ -88,11 +84,16 @@ def wards_2025() -> pd.DataFrame:
     for new_province, old_wards in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old, parts in old_wards.items():
             origins.update((new_province, part["newWardKey"], old_code[old.split("_")[0]]) for part in parts)
-    names = pd.DataFrame(query("SELECT provinceKey AS province_key, provinceCode AS province_code_2025, "
-                               "wardKey AS ward_key, wardShort AS ward_name FROM admin_units"))
+    names = pd.DataFrame(
+        query(
+            "SELECT provinceKey AS province_key, provinceCode AS province_code_2025, "
+            "wardKey AS ward_key, wardShort AS ward_name FROM admin_units"
+        )
+    )
     pairs = pd.DataFrame(sorted(origins), columns=["province_key", "ward_key", "province_code"])
     merged = names.merge(pairs, on=["province_key", "ward_key"], how="inner", validate="one_to_many")
     if merged["ward_key"].nunique() < names["ward_key"].nunique() * 0.99:
         raise RuntimeError("vietnamadminunits: the 2025 wards do not match the converter's")
     return merged[["province_code_2025", "ward_name", "province_code"]].sort_values(
-        ["province_code_2025", "ward_name", "province_code"], ignore_index=True)
+        ["province_code_2025", "ward_name", "province_code"], ignore_index=True
+    )

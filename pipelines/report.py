@@ -20,7 +20,11 @@ NOTEBOOK = PROJECT_ROOT / "notebooks" / "ministry_review.ipynb"
 
 def report_path(paths: Paths, language: str = "vi") -> Path:
     """ministry_review.html (Vietnamese, the report of record); ministry_review_en.html in English."""
-    return paths.marts_dir / "reports" / ("ministry_review.html" if language == "vi" else f"ministry_review_{language}.html")
+    return (
+        paths.marts_dir
+        / "reports"
+        / ("ministry_review.html" if language == "vi" else f"ministry_review_{language}.html")
+    )
 
 
 def run_notebook(warehouse: Path, language: str = "vi", timeout: int = 600):
@@ -32,7 +36,11 @@ def run_notebook(warehouse: Path, language: str = "vi", timeout: int = 600):
     if not warehouse.exists():
         raise FileNotFoundError(f"no published warehouse at {warehouse}: run a refresh first (make run)")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    env = {"KC_WAREHOUSE": str(warehouse), "KC_REPORT_LANG": language, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env = {
+        "KC_WAREHOUSE": str(warehouse),
+        "KC_REPORT_LANG": language,
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel inherits this process's environment
     try:
@@ -40,8 +48,9 @@ def run_notebook(warehouse: Path, language: str = "vi", timeout: int = 600):
             # a local socket, not TCP on localhost: nothing else on the machine can reach the kernel
             kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
             try:
-                NotebookClient(notebook, km=kernel, timeout=timeout,
-                               resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+                NotebookClient(
+                    notebook, km=kernel, timeout=timeout, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+                ).execute()
             finally:
                 if kernel.has_kernel:
                     kernel.shutdown_kernel()
@@ -64,11 +73,12 @@ def offline(html: str) -> str:
     are embedded images and nothing needs a script, so nbconvert's require.js and MathJax are left out;
     anything else that would be fetched stops the report (never a page that half loads)."""
     html = re.sub(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(https?:)?//[^>]*>\s*</script>", "", html, flags=re.I)
-    html = re.sub(r"<script\b[^>]*>(?:(?!</script>).)*?(MathJax|mathjax)(?:(?!</script>).)*</script>", "", html,
-                  flags=re.I | re.S)
+    html = re.sub(
+        r"<script\b[^>]*>(?:(?!</script>).)*?(MathJax|mathjax)(?:(?!</script>).)*</script>", "", html, flags=re.I | re.S
+    )
     left = _FETCHED.search(html)
     if left:
-        raise RuntimeError(f"the report would fetch from outside: {html[left.start():left.start() + 120]}")
+        raise RuntimeError(f"the report would fetch from outside: {html[left.start() : left.start() + 120]}")
     return html
 
 

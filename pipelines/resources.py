@@ -7,7 +7,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import ConfigurableResource, Failure, InitResourceContext
@@ -47,6 +47,7 @@ class WarehouseResource(ConfigurableResource):
 class BuildArea:
     """Where this run builds, handed out by the refresh lock (no environment variables): the paths, and
     the run that holds the lock."""
+
     paths: Paths
     run_id: str
 
@@ -74,11 +75,11 @@ class RefreshLock(WarehouseResource):
             except BlockingIOError:
                 handle.seek(0)
                 holder = handle.read().strip() or "another process"
-                raise Failure(f"another refresh is running ({holder}); try again when it has finished")
+                raise Failure(f"another refresh is running ({holder}); try again when it has finished") from None
             run_id = context.run.run_id if context.run else f"pid-{os.getpid()}"
             handle.seek(0)
             handle.truncate()
-            handle.write(f"pid {os.getpid()}, run {run_id}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+            handle.write(f"pid {os.getpid()}, run {run_id}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
             handle.flush()
             self._area = BuildArea(paths, run_id)
             clear_leftovers(self._area)

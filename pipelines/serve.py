@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .settings import PROJECT_ROOT
@@ -40,7 +40,7 @@ def serve(home: Path, host: str, port: int, log_file: Path) -> int:
     env = {**os.environ, "DAGSTER_HOME": str(home), "KC_SERVE": "1"}
 
     def note(text: str) -> None:
-        line = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} kc serve: {text}"
+        line = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} kc serve: {text}"
         log.write((line + "\n").encode())
         print(line, flush=True)
 
@@ -56,10 +56,19 @@ def serve(home: Path, host: str, port: int, log_file: Path) -> int:
     processes: dict[str, subprocess.Popen] = {}
     for name, command in _commands(host, port).items():
         # each in its own process group: stopping the group also stops the code server and the runs it started
-        processes[name] = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                           stdin=subprocess.DEVNULL, start_new_session=True)
-    note(f"webserver on http://{host}:{port} (pid {processes['webserver'].pid}), daemon (pid "
-         f"{processes['daemon'].pid}); instance {home}; log {log_file}")
+        processes[name] = subprocess.Popen(
+            command,
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    note(
+        f"webserver on http://{host}:{port} (pid {processes['webserver'].pid}), daemon (pid "
+        f"{processes['daemon'].pid}); instance {home}; log {log_file}"
+    )
     failed = None
     while not stopping:
         for name, process in processes.items():

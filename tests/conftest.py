@@ -36,8 +36,10 @@ def parser() -> ProjectsParser:
 @pytest.fixture
 def parse(parser, tmp_path):
     """Parse a file written by a test, as the refresh would; `relative` is its path under the raw root."""
+
     def _parse(path: Path, relative: str | None = None):
         return parser.parse(read_sheets(path), relative or f"projects/{path.name}")
+
     return _parse
 
 
@@ -46,8 +48,13 @@ def site_env(raw: Path, root: Path) -> dict:
     instance under `root`."""
     import os
 
-    return {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(root / "marts"),
-            "KC_WORK_DIR": str(root / "work"), "DAGSTER_HOME": str(root / "dagster")}
+    return {
+        **os.environ,
+        "KC_RAW_DIR": str(raw),
+        "KC_MARTS_DIR": str(root / "marts"),
+        "KC_WORK_DIR": str(root / "work"),
+        "DAGSTER_HOME": str(root / "dagster"),
+    }
 
 
 def kc(env: dict, *args: str, timeout: int = 600):
@@ -55,8 +62,9 @@ def kc(env: dict, *args: str, timeout: int = 600):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def published_marts(db: Path) -> dict:
@@ -65,8 +73,12 @@ def published_marts(db: Path) -> dict:
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
         return {n: con.execute(f"SELECT * FROM marts.{n} ORDER BY ALL").fetchall() for n in names}
     finally:
         con.close()

@@ -21,12 +21,16 @@ from pipelines.ingest import legacy
 
 TITLE = [["UBND TỈNH HẬU GIANG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2019"], [None]]
 HEADER = ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Kinh phí NSĐP (triệu đồng)", "Ngày phê duyệt"]
-ROWS = [[1, "Hỗ trợ máy móc thiết bị sấy nông sản", "KCĐP", "Hợp tác xã Thạnh Hòa", 120.5, "21/5/2019"],
-        [2, "Tham gia hội chợ triển lãm", "KCĐP", "Cơ sở Đường Thủy", 10, "Quý II/2019"]]
+ROWS = [
+    [1, "Hỗ trợ máy móc thiết bị sấy nông sản", "KCĐP", "Hợp tác xã Thạnh Hòa", 120.5, "21/5/2019"],
+    [2, "Tham gia hội chợ triển lãm", "KCĐP", "Cơ sở Đường Thủy", 10, "Quý II/2019"],
+]
 BAD_ROW = [3, "Đề án có kinh phí sai", "KCĐP", "Cơ sở Lỗi", "một trăm", None]
 # (project_name, local_budget_vnd, approved_on, precision) the good registers must give
-EXPECTED = [("Hỗ trợ máy móc thiết bị sấy nông sản", 120_500_000, "2019-05-21", "day"),
-            ("Tham gia hội chợ triển lãm", 10_000_000, "2019-04-01", "quarter")]
+EXPECTED = [
+    ("Hỗ trợ máy móc thiết bị sấy nông sản", 120_500_000, "2019-05-21", "day"),
+    ("Tham gia hội chợ triển lãm", 10_000_000, "2019-04-01", "quarter"),
+]
 
 
 def register_rows(bad_row: bool = False) -> list[list]:
@@ -157,8 +161,10 @@ def zip_bomb_xlsx(path: Path, inflated: int = (1 << 30) + (1 << 20)) -> Path:
             if info.filename != "xl/worksheets/sheet1.xml":
                 out.writestr(info.filename, src.read(info.filename))
         with out.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
-                        b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
+                b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
             chunk = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 20000
             written = 0
             while written < inflated:
@@ -190,10 +196,16 @@ def truncated_xlsx(path: Path) -> Path:
 
 def png_named_xlsx(path: Path) -> Path:
     """A real 1×1 PNG image with a spreadsheet's name."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png)
     return path
@@ -216,11 +228,13 @@ def huge_dimension_xlsx(path: Path) -> Path:
 def encrypted_ods(path: Path) -> Path:
     """An OpenDocument spreadsheet saved with a password (its manifest declares encryption)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
-                '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x"/>'
-                '</manifest:file-entry></manifest:manifest>')
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+        '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x"/>'
+        "</manifest:file-entry></manifest:manifest>"
+    )
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         z.writestr("META-INF/manifest.xml", manifest)
@@ -245,10 +259,13 @@ def local_register(path: Path, province_title: str, amount, year: int = 2019, wh
     and "received at" follow it): the incremental and engine tests' submissions."""
     import os
 
-    rows = [[f"UBND {province_title}"], [f"DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM {year}"],
-            ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Kinh phí NSĐP (triệu đồng)"],
-            [1, "Hỗ trợ máy móc thiết bị chế biến gạo", "KCĐP", "Cơ sở Tân Hưng 001", amount],
-            [2, "Tham gia hội chợ", "KCĐP", "Cơ sở Phú Lộc 002", 10]]
+    rows = [
+        [f"UBND {province_title}"],
+        [f"DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM {year}"],
+        ["STT", "Tên đề án", "Cấp", "Đơn vị thụ hưởng", "Kinh phí NSĐP (triệu đồng)"],
+        [1, "Hỗ trợ máy móc thiết bị chế biến gạo", "KCĐP", "Cơ sở Tân Hưng 001", amount],
+        [2, "Tham gia hội chợ", "KCĐP", "Cơ sở Phú Lộc 002", 10],
+    ]
     write_xlsx(path, rows)
     os.utime(path, (when, when))
     return path

@@ -29,29 +29,89 @@ def test_name_key_ignores_tone_placement_case_spacing_and_nfd_but_not_letters():
     assert place_key("Thị trấn Mỹ Xuyên") == place_key("TT Mỹ Xuyên") == name_key("Mỹ Xuyên")
 
 
-CENSUS_HEAD = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/Phường/Thị trấn", "Họ tên chủ cơ sở",
-               "Điện thoại", "Số CCCD/CMND", "Số lao động", "Doanh thu năm (triệu đồng)", "Ghi chú khác"]
+CENSUS_HEAD = [
+    "STT",
+    "Mã cơ sở",
+    "Tên cơ sở",
+    "Loại hình",
+    "Ngành nghề",
+    "Xã/Phường/Thị trấn",
+    "Họ tên chủ cơ sở",
+    "Điện thoại",
+    "Số CCCD/CMND",
+    "Số lao động",
+    "Doanh thu năm (triệu đồng)",
+    "Ghi chú khác",
+]
 
 
 def test_census_sections_subtotals_and_personal_data(tmp_path):
-    rows = [["UBND TỈNH SÓC TRĂNG"], ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"], [None], CENSUS_HEAD,
-            ["I", None, "Huyện Mỹ Xuyên"],
-            [1, "CS94-00001", "Cơ sở Bánh pía Út Hoa", "Cơ sở", "bánh pía", "Xã Đại Tâm", "Trần Thị Hoa",
-             "0912 345 678", "094123456789", 5, 320.5, None],
-            [2, "CS94-00002", None, "HKD", "bún", "Xã Đại Tâm", "Lê Văn Nam", 918222333.0, "361234567", 3, 100,
-             "liên hệ 0987.654.321"],
-            [None, None, "Cộng huyện Mỹ Xuyên", None, None, None, None, None, None, 8, 420.5],
-            ["II", None, "Thị xã Vĩnh Châu"],
-            [1, None, "HTX Muối Vĩnh Châu", "Hợp tác xã", "muối", "Phường 1", "Lâm Văn Bảy", "0939111222",
-             "094000111222", "khoảng 10", 50]]
+    rows = [
+        ["UBND TỈNH SÓC TRĂNG"],
+        ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"],
+        [None],
+        CENSUS_HEAD,
+        ["I", None, "Huyện Mỹ Xuyên"],
+        [
+            1,
+            "CS94-00001",
+            "Cơ sở Bánh pía Út Hoa",
+            "Cơ sở",
+            "bánh pía",
+            "Xã Đại Tâm",
+            "Trần Thị Hoa",
+            "0912 345 678",
+            "094123456789",
+            5,
+            320.5,
+            None,
+        ],
+        [
+            2,
+            "CS94-00002",
+            None,
+            "HKD",
+            "bún",
+            "Xã Đại Tâm",
+            "Lê Văn Nam",
+            918222333.0,
+            "361234567",
+            3,
+            100,
+            "liên hệ 0987.654.321",
+        ],
+        [None, None, "Cộng huyện Mỹ Xuyên", None, None, None, None, None, None, 8, 420.5],
+        ["II", None, "Thị xã Vĩnh Châu"],
+        [
+            1,
+            None,
+            "HTX Muối Vĩnh Châu",
+            "Hợp tác xã",
+            "muối",
+            "Phường 1",
+            "Lâm Văn Bảy",
+            "0939111222",
+            "094000111222",
+            "khoảng 10",
+            50,
+        ],
+    ]
     path = write_xlsx(tmp_path / "census.xlsx", rows)
     result = parser_for(CensusParser, "census").parse(read_sheets(path), "census/soc-trang/2018/census.xlsx")
     assert [r["facility_code"] for r in result.records] == ["CS94-00001"]
     rec = result.records[0]
-    assert (rec["year"], rec["province_code"], rec["district"], rec["facility_type"]) == (2018, "94", "Huyện Mỹ Xuyên", "establishment")
+    assert (rec["year"], rec["province_code"], rec["district"], rec["facility_type"]) == (
+        2018,
+        "94",
+        "Huyện Mỹ Xuyên",
+        "establishment",
+    )
     assert rec["revenue_vnd"] == 320_500_000 and rec["employees"] == 5
     assert not {"owner_name", "phone", "national_id"} & set(rec)  # never stored
-    assert [r.reason for r in result.rejected] == ["no facility name (code CS94-00002)", "Số lao động: 'khoảng 10' is not a number"]
+    assert [r.reason for r in result.rejected] == [
+        "no facility name (code CS94-00002)",
+        "Số lao động: 'khoảng 10' is not a number",
+    ]
     raw = " ".join(str(v) for r in result.rejected for v in r.raw.values())
     for secret in ("Lê Văn Nam", "918222333", "361234567", "0987.654.321", "Lâm Văn Bảy", "0939111222", "094000111222"):
         assert secret not in raw
@@ -62,35 +122,85 @@ def test_census_sections_subtotals_and_personal_data(tmp_path):
 def test_mask_text_shapes():
     assert mask_text("gọi 0912 345 678 hoặc +84 912345678") == "gọi *** hoặc ***"
     assert mask_text("CCCD 094123456789, CMND 361234567") == "CCCD ***, CMND ***"
-    assert mask_text("20.253,331 triệu; mã ST-2012-QG-01; 2.520 lao động") == "20.253,331 triệu; mã ST-2012-QG-01; 2.520 lao động"
+    assert (
+        mask_text("20.253,331 triệu; mã ST-2012-QG-01; 2.520 lao động")
+        == "20.253,331 triệu; mã ST-2012-QG-01; 2.520 lao động"
+    )
 
 
 def test_marts_personal_data_test_patterns():
     """The regexes of macros/test_no_personal_data.sql catch identifiers and spare keys and amounts."""
-    macro = (Path(__file__).resolve().parent.parent / "dbt_project" / "macros" / "test_no_personal_data.sql").read_text()
+    macro = (
+        Path(__file__).resolve().parent.parent / "dbt_project" / "macros" / "test_no_personal_data.sql"
+    ).read_text()
     patterns = re.findall(r"regexp_matches\(\"\{\{ name \}\}\", '([^']+)'\)", macro)
     assert len(patterns) == 2
     con = duckdb.connect()
+
     def caught(value):
         return any(con.execute("select regexp_matches(?, ?)", [value, p]).fetchone()[0] for p in patterns)
-    for bad in ("0912345678", "0912 345 678", "ĐT: 0912.345.678", "+84912345678", "094123456789", "CMND 361234567",
-                "CCCD 094123456789, CMND 361234567."):
+
+    for bad in (
+        "0912345678",
+        "0912 345 678",
+        "ĐT: 0912.345.678",
+        "+84912345678",
+        "094123456789",
+        "CMND 361234567",
+        "CCCD 094123456789, CMND 361234567.",
+    ):
         assert caught(bad), bad
-    for good in ("d9f7bf07f93c54d378311928f173f8db", "2a7e56d2ad373ec4c368ffb5df69c93fe4e6c9e5f740376465cf118b58883331",
-                 "ST-2012-QG-01", "CS94-00123", "20.253,331", "Hộ kinh doanh Bánh pía 077", "2012–2022",
-                 "123.456.789", "1234567890,5"):
+    for good in (
+        "d9f7bf07f93c54d378311928f173f8db",
+        "2a7e56d2ad373ec4c368ffb5df69c93fe4e6c9e5f740376465cf118b58883331",
+        "ST-2012-QG-01",
+        "CS94-00123",
+        "20.253,331",
+        "Hộ kinh doanh Bánh pía 077",
+        "2012–2022",
+        "123.456.789",
+        "1234567890,5",
+    ):
         assert not caught(good), good
 
 
 def test_outcome_survey_two_row_header_unit_column_and_support_year(tmp_path):
-    rows = [["UBND TỈNH THÁI NGUYÊN"], ["KẾT QUẢ KHẢO SÁT ĐÁNH GIÁ HIỆU QUẢ SAU HỖ TRỢ NĂM 2025"], [None],
-            ["STT", "Mã đề án", "Tên cơ sở", "Năm hỗ trợ", "ĐVT", "Sản lượng", None, "Số lao động", None,
-             "Doanh thu (triệu đồng)", None, "Lao động tăng thêm"],
-            [None, None, None, None, None, "Trước hỗ trợ", "Sau hỗ trợ", "Trước hỗ trợ", "Sau hỗ trợ", "Trước hỗ trợ",
-             "Sau hỗ trợ", None],
-            [1, "TN-2024-ĐP-01", "HTX Chè Tân Cương", 2024, "kg", "1.200", "1.500", 10, 12, "500,5", "600", 2],
-            [2, "TN-2024-ĐP-02", "Hộ kinh doanh Mới", 2024, "kg", None, 300, 0, 2, None, 80, 2],
-            [None, None, "Tổng cộng", None, None, None, None, None, None, None, None, 4]]
+    rows = [
+        ["UBND TỈNH THÁI NGUYÊN"],
+        ["KẾT QUẢ KHẢO SÁT ĐÁNH GIÁ HIỆU QUẢ SAU HỖ TRỢ NĂM 2025"],
+        [None],
+        [
+            "STT",
+            "Mã đề án",
+            "Tên cơ sở",
+            "Năm hỗ trợ",
+            "ĐVT",
+            "Sản lượng",
+            None,
+            "Số lao động",
+            None,
+            "Doanh thu (triệu đồng)",
+            None,
+            "Lao động tăng thêm",
+        ],
+        [
+            None,
+            None,
+            None,
+            None,
+            None,
+            "Trước hỗ trợ",
+            "Sau hỗ trợ",
+            "Trước hỗ trợ",
+            "Sau hỗ trợ",
+            "Trước hỗ trợ",
+            "Sau hỗ trợ",
+            None,
+        ],
+        [1, "TN-2024-ĐP-01", "HTX Chè Tân Cương", 2024, "kg", "1.200", "1.500", 10, 12, "500,5", "600", 2],
+        [2, "TN-2024-ĐP-02", "Hộ kinh doanh Mới", 2024, "kg", None, 300, 0, 2, None, 80, 2],
+        [None, None, "Tổng cộng", None, None, None, None, None, None, None, None, 4],
+    ]
     merges = [(3, 5, 3, 6, "Sản lượng"), (3, 7, 3, 8, "Số lao động"), (3, 9, 3, 10, "Doanh thu (triệu đồng)")]
     path = write_xlsx(tmp_path / "outcomes.xlsx", rows, merges=merges)
     result = parser_for(OutcomesParser, "outcomes").parse(read_sheets(path), "outcomes/thai-nguyen/ks-2025.xlsx")
@@ -105,13 +215,29 @@ def test_outcome_survey_two_row_header_unit_column_and_support_year(tmp_path):
 
 
 def test_plan_by_year_title_levels_and_total_row(tmp_path):
-    rows = [["UBND TỈNH BẮC GIANG"], ["KẾ HOẠCH KINH PHÍ KHUYẾN CÔNG NĂM 2024"], [None],
-            ["STT", "Nguồn kinh phí", "Số đề án kế hoạch", "Số đề án được phê duyệt", "Kinh phí kế hoạch (triệu đồng)"],
-            [1, "Khuyến công quốc gia", 2, 2, 2260], [2, "Khuyến công địa phương", 18, 18, "3.500,000"],
-            [None, "Tổng cộng", 20, 20, "5.760"], [3, "Dự phòng", 1, 1, 100]]
+    rows = [
+        ["UBND TỈNH BẮC GIANG"],
+        ["KẾ HOẠCH KINH PHÍ KHUYẾN CÔNG NĂM 2024"],
+        [None],
+        ["STT", "Nguồn kinh phí", "Số đề án kế hoạch", "Số đề án được phê duyệt", "Kinh phí kế hoạch (triệu đồng)"],
+        [1, "Khuyến công quốc gia", 2, 2, 2260],
+        [2, "Khuyến công địa phương", 18, 18, "3.500,000"],
+        [None, "Tổng cộng", 20, 20, "5.760"],
+        [3, "Dự phòng", 1, 1, 100],
+    ]
     path = write_xlsx(tmp_path / "plan.xlsx", rows)
     result = parser_for(PlansParser, "plans").parse(read_sheets(path), "plans/bac-giang/ke-hoach-2024.xlsx")
-    assert [(r["program_level"], r["year"], r["province_code"], r["planned_projects"], r["approved_projects"],
-             r["planned_budget_vnd"]) for r in result.records] == [
-        ("national", 2024, "24", 2, 2, 2_260_000_000), ("local", 2024, "24", 18, 18, 3_500_000_000)]
-    assert [r.reason for r in result.rejected] == ["programme level 'Dự phòng' is neither national (KCQG) nor local (KCĐP)"]
+    assert [
+        (
+            r["program_level"],
+            r["year"],
+            r["province_code"],
+            r["planned_projects"],
+            r["approved_projects"],
+            r["planned_budget_vnd"],
+        )
+        for r in result.records
+    ] == [("national", 2024, "24", 2, 2, 2_260_000_000), ("local", 2024, "24", 18, 18, 3_500_000_000)]
+    assert [r.reason for r in result.rejected] == [
+        "programme level 'Dự phòng' is neither national (KCQG) nor local (KCĐP)"
+    ]

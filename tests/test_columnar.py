@@ -11,8 +11,21 @@ from pipelines.ingest.discover import discover
 from pipelines.ingest.parse import parse_file
 from tests.conftest import CONFIG
 
-HEAD = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/Phường/Thị trấn", "Huyện", "Tỉnh",
-        "Số lao động", "Doanh thu năm (triệu đồng)", "Năm thành lập", "Năm điều tra", "Ghi chú"]
+HEAD = [
+    "STT",
+    "Mã cơ sở",
+    "Tên cơ sở",
+    "Loại hình",
+    "Ngành nghề",
+    "Xã/Phường/Thị trấn",
+    "Huyện",
+    "Tỉnh",
+    "Số lao động",
+    "Doanh thu năm (triệu đồng)",
+    "Năm thành lập",
+    "Năm điều tra",
+    "Ghi chú",
+]
 
 
 def _messy_census(path: Path) -> Path:
@@ -20,32 +33,53 @@ def _messy_census(path: Path) -> Path:
     row, hidden rows, merged districts, blank and whitespace-only rows, codes typed as 1, 1.0 and text,
     bad, negative and huge numbers, unknown types, phone numbers in names, a 2025 province, labels that
     look like column numbers, the signature block and rows after it."""
-    rows = [["UBND TỈNH SÓC TRĂNG"], ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"], [None], HEAD,
-            [f"({i})" for i in range(1, 14)],
-            ["I", None, "Huyện Mỹ Xuyên"]]
+    rows = [
+        ["UBND TỈNH SÓC TRĂNG"],
+        ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"],
+        [None],
+        HEAD,
+        [f"({i})" for i in range(1, 14)],
+        ["I", None, "Huyện Mỹ Xuyên"],
+    ]
     kinds = ["Cơ sở", "Hộ kinh doanh", "Hợp tác xã", "Doanh nghiệp nhỏ và vừa", "Trang trại"]
     for i in range(1, 61):
-        rows.append([i, f"CS94-{i:05d}" if i % 7 else i, f"Cơ sở số {i % 13} Út Hoa", kinds[i % 5], "bánh pía",
-                     f"Xã Đại Tâm {i % 3}" if i % 11 else "  Xã   Hòa Tú ", None, None, 5 + i % 4, 320.5 + i % 9,
-                     1990 + i % 30, None, None])
-    rows += [[None, None, "Cộng huyện Mỹ Xuyên", None, None, None, None, None, 400, None],
-             ["II", None, "Thị xã Vĩnh Châu"],
-             [f"({i})" for i in range(1, 14)],
-             [1, 1.0, "HTX Muối", "Hợp tác xã", "muối", "Phường 1", None, "Cần Thơ", 10, 50, 2001, 2018],
-             [2, True, "Cơ sở Nem 0912 345 678", "Cơ sở", "nem", "Phường 2", None, None, "khoảng 10", 50],
-             [3, "   ", "   ", None, None, None, None, None, None, None],
-             [3, "CS94-8", "Cơ sở Tương ĐT 0987.654.321", "Cơ sở", "tương", "Phường 2", None, None, 2, 20],
-             [4, "CS94-9", None, "Cơ sở", "mắm", "Phường 2", None, None, 3, 40],
-             [5, "CS94-10", "Cơ sở Mắm", "Cơ sở", "mắm", "Phường 2", None, None, -3, 40],
-             [6, "CS94-11", "Cơ sở Bún", "Cơ sở", "bún", "Phường 2", None, None, 3, 1.0e13],
-             [7, "CS94-12", "Cơ sở Bánh", "Cơ sở", "bánh", "Phường 2", None, None, 3, "1.234.5"],
-             [8, "(1)", "Cơ sở Nhang", "Cơ sở", "nhang", "Phường 3", "Thị xã Vĩnh Châu", None, 2, 10],
-             [9, "CS94-13", "Cơ sở Gạch", "Cơ sở", "gạch", "Phường 3", None, "Không rõ", 2, 10],
-             [None, None, "Ghi chú: số liệu tạm tính", None, None, None, None, None, None, None],
-             [10, "CS94-14", "Cơ sở Chiếu", "Cơ sở", "chiếu", "Phường 4", None, None, 4, 12],
-             [None, None, "Tổng cộng", None, None, None, None, None, 999, None],
-             [None, None, None, None, None, None, None, None, None, "Người lập biểu"],
-             [11, "CS94-15", "Sau chữ ký", "Cơ sở", "x", "Phường 4", None, None, 1, 1]]
+        rows.append(
+            [
+                i,
+                f"CS94-{i:05d}" if i % 7 else i,
+                f"Cơ sở số {i % 13} Út Hoa",
+                kinds[i % 5],
+                "bánh pía",
+                f"Xã Đại Tâm {i % 3}" if i % 11 else "  Xã   Hòa Tú ",
+                None,
+                None,
+                5 + i % 4,
+                320.5 + i % 9,
+                1990 + i % 30,
+                None,
+                None,
+            ]
+        )
+    rows += [
+        [None, None, "Cộng huyện Mỹ Xuyên", None, None, None, None, None, 400, None],
+        ["II", None, "Thị xã Vĩnh Châu"],
+        [f"({i})" for i in range(1, 14)],
+        [1, 1.0, "HTX Muối", "Hợp tác xã", "muối", "Phường 1", None, "Cần Thơ", 10, 50, 2001, 2018],
+        [2, True, "Cơ sở Nem 0912 345 678", "Cơ sở", "nem", "Phường 2", None, None, "khoảng 10", 50],
+        [3, "   ", "   ", None, None, None, None, None, None, None],
+        [3, "CS94-8", "Cơ sở Tương ĐT 0987.654.321", "Cơ sở", "tương", "Phường 2", None, None, 2, 20],
+        [4, "CS94-9", None, "Cơ sở", "mắm", "Phường 2", None, None, 3, 40],
+        [5, "CS94-10", "Cơ sở Mắm", "Cơ sở", "mắm", "Phường 2", None, None, -3, 40],
+        [6, "CS94-11", "Cơ sở Bún", "Cơ sở", "bún", "Phường 2", None, None, 3, 1.0e13],
+        [7, "CS94-12", "Cơ sở Bánh", "Cơ sở", "bánh", "Phường 2", None, None, 3, "1.234.5"],
+        [8, "(1)", "Cơ sở Nhang", "Cơ sở", "nhang", "Phường 3", "Thị xã Vĩnh Châu", None, 2, 10],
+        [9, "CS94-13", "Cơ sở Gạch", "Cơ sở", "gạch", "Phường 3", None, "Không rõ", 2, 10],
+        [None, None, "Ghi chú: số liệu tạm tính", None, None, None, None, None, None, None],
+        [10, "CS94-14", "Cơ sở Chiếu", "Cơ sở", "chiếu", "Phường 4", None, None, 4, 12],
+        [None, None, "Tổng cộng", None, None, None, None, None, 999, None],
+        [None, None, None, None, None, None, None, None, None, "Người lập biểu"],
+        [11, "CS94-15", "Sau chữ ký", "Cơ sở", "x", "Phường 4", None, None, 1, 1],
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("Danh sách")

@@ -27,15 +27,20 @@ def _check_whole(marts: Path) -> None:
     what the database holds (one publication, never a mix of two)."""
     con = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)
     try:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
         assert len(names) >= 14
         assert con.execute("select count(*) from marts.projects").fetchone()[0] == 4
         for name in names:
             con.execute(f"select count(*) from read_parquet('{marts / (name + '.parquet')}')").fetchone()
         in_db = con.execute("select sum(local_budget_vnd) from marts.projects").fetchone()[0]
-        in_parquet = con.execute(f"select sum(local_budget_vnd) from read_parquet('{marts / 'projects.parquet'}')"
-                                 ).fetchone()[0]
+        in_parquet = con.execute(
+            f"select sum(local_budget_vnd) from read_parquet('{marts / 'projects.parquet'}')"
+        ).fetchone()[0]
         assert in_db == in_parquet
     finally:
         con.close()
@@ -61,17 +66,29 @@ while True:
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("crash")
     corpus.write_xlsx(root / "raw" / "projects" / "hau-giang" / "2019.xlsx", corpus.register_rows())
-    corpus.write_xlsx(root / "raw" / "projects" / "soc-trang" / "2020.xlsx",
-                      [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2020"]] + corpus.register_rows()[2:])
-    env = {**os.environ, "DAGSTER_HOME": str(root / "dagster"), "KC_RAW_DIR": str(root / "raw"),
-           "KC_MARTS_DIR": str(root / "marts"), "KC_WORK_DIR": str(root / "work")}
+    corpus.write_xlsx(
+        root / "raw" / "projects" / "soc-trang" / "2020.xlsx",
+        [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2020"]] + corpus.register_rows()[2:],
+    )
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(root / "dagster"),
+        "KC_RAW_DIR": str(root / "raw"),
+        "KC_MARTS_DIR": str(root / "marts"),
+        "KC_WORK_DIR": str(root / "work"),
+    }
     (root / "dagster").mkdir()
     return root, env
 
 
 def _start(env) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "refresh"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _correct(root: Path, amount: float) -> None:
@@ -90,16 +107,19 @@ def test_kill_9_at_any_moment_leaves_the_published_warehouse_whole(site):
     before = _published(marts)
     reader = duckdb.connect(str(marts / "warehouse.duckdb"), read_only=True)  # an analyst, throughout
     # another analyst opens and closes the published warehouse in a loop, throughout
-    looping = subprocess.Popen([sys.executable, "-c", LOOPING_READER, str(marts)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    looping = subprocess.Popen(
+        [sys.executable, "-c", LOOPING_READER, str(marts)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     killed_during_publish = False
     for attempt, delay in enumerate((0.5, 2.0, 4.0, 7.0, "publish")):
         _correct(root, 121 + attempt)
         process = _start(env)
         deadline = time.monotonic() + 120
         if delay == "publish":  # the moment the new publication's temporary folder or link appears
-            while not any(p.name.startswith(".") and ".tmp-" in p.name
-                          for p in [*marts.iterdir(), *(marts / "versions").iterdir()]):
+            while not any(
+                p.name.startswith(".") and ".tmp-" in p.name
+                for p in [*marts.iterdir(), *(marts / "versions").iterdir()]
+            ):
                 assert process.poll() is None and time.monotonic() < deadline, "publication never started"
                 time.sleep(0.005)
             killed_during_publish = True
@@ -131,9 +151,13 @@ def test_kill_9_at_any_moment_leaves_the_published_warehouse_whole(site):
     assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _orphan_dbt(p, root)]
     reader.close()
     # the next refresh after the kills is correct: the same marts as a full refresh of the same inbox
-    full = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], capture_output=True, text=True,
-                          env={**env, "KC_MARTS_DIR": str(root / "full" / "marts"),
-                               "KC_WORK_DIR": str(root / "full" / "work")}, timeout=300)
+    full = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "refresh"],
+        capture_output=True,
+        text=True,
+        env={**env, "KC_MARTS_DIR": str(root / "full" / "marts"), "KC_WORK_DIR": str(root / "full" / "work")},
+        timeout=300,
+    )
     assert full.returncode == 0, full.stdout + full.stderr
     assert published_marts(marts / "warehouse.duckdb") == published_marts(root / "full" / "marts" / "warehouse.duckdb")
 

@@ -37,8 +37,11 @@ def _free_port() -> int:
 
 
 def _graphql(port: int) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": QUERY}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)["data"]
 
@@ -46,14 +49,25 @@ def _graphql(port: int) -> dict:
 def test_dagster_dev_loads_the_code_location_without_the_venv_on_path(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if Path(sys.executable).parent != Path(p) and ".venv" not in p) or "/usr/bin:/bin"
+    env["PATH"] = (
+        os.pathsep.join(
+            p
+            for p in env.get("PATH", "").split(os.pathsep)
+            if Path(sys.executable).parent != Path(p) and ".venv" not in p
+        )
+        or "/usr/bin:/bin"
+    )
     env["DAGSTER_HOME"] = str(tmp_path / "dagster")
     (tmp_path / "dagster").mkdir()
     dagster = Path(sys.executable).with_name("dagster")
-    server = subprocess.Popen([str(dagster), "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        [str(dagster), "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         data, deadline = None, time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -69,12 +83,19 @@ def test_dagster_dev_loads_the_code_location_without_the_venv_on_path(tmp_path):
         location = data["workspaceOrError"]["locationEntries"][0]["locationOrLoadError"]
         assert location["__typename"] == "RepositoryLocation", location
         keys = {"/".join(n["assetKey"]["path"]) for n in data["assetNodes"]}
-        assert {"raw/projects", "audit/ingest_files", "staging/stg_projects", "marts/projects",
-                "published/warehouse", "reports/ministry_review"} <= keys
+        assert {
+            "raw/projects",
+            "audit/ingest_files",
+            "staging/stg_projects",
+            "marts/projects",
+            "published/warehouse",
+            "reports/ministry_review",
+        } <= keys
         repository = data["repositoriesOrError"]["nodes"][0]
         assert {"refresh", "nightly"} <= {j["name"] for j in repository["jobs"]}
         assert {(s["name"], s["scheduleState"]["status"]) for s in repository["schedules"]} == {
-            ("nightly_refresh", "RUNNING")}
+            ("nightly_refresh", "RUNNING")
+        }
         assert "raw_inbox_sensor" in {s["name"] for s in repository["sensors"]}
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -10,8 +10,14 @@ from pipelines.definitions import defs
 def test_definitions_load_as_one_lineage_graph():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"raw/projects", "audit/ingest_files", "staging/stg_projects", "marts/projects",
-            "marts/province2025_year_summary", "published/warehouse"} <= keys
+    assert {
+        "raw/projects",
+        "audit/ingest_files",
+        "staging/stg_projects",
+        "marts/projects",
+        "marts/province2025_year_summary",
+        "published/warehouse",
+    } <= keys
     # dbt sources are the ingestion assets, not separate source assets
     assert AssetKey(["raw", "projects"]) in graph.get(AssetKey(["staging", "stg_projects"])).parent_keys
     assert AssetKey(["marts", "projects"]) in graph.get(AssetKey(["published", "warehouse"])).parent_keys
@@ -74,7 +80,7 @@ def test_a_corrupt_manifest_is_parsed_again_not_read():
 
     whole = MANIFEST.read_bytes()
     try:
-        MANIFEST.write_bytes(whole + b"}\n  \"left over\": 1}")  # newer than every source, but not JSON
+        MANIFEST.write_bytes(whole + b'}\n  "left over": 1}')  # newer than every source, but not JSON
         ensure_manifest()
         json.loads(MANIFEST.read_bytes())
     finally:

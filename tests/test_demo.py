@@ -6,8 +6,11 @@ from pipelines.demo.generator import write_demo
 
 
 def _snapshot(root):
-    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime)
-            for p in root.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime)
+        for p in root.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_files(tmp_path):

@@ -26,9 +26,13 @@ def _register(path, title, amount, year=2019, when=1_580_000_000):
 def _inbox(raw):
     _register(raw / "projects" / "hau-giang" / "2019.xlsx", "TỈNH HẬU GIANG", 250)
     _register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 300)
-    corpus.write_csv(raw / "plans" / "bac-ninh" / "2019.csv", [
-        ["Tỉnh", "Năm", "Cấp", "Số đề án kế hoạch", "Kinh phí kế hoạch (triệu đồng)"],
-        ["Bắc Ninh", "2019", "KCĐP", "3", "900"]])
+    corpus.write_csv(
+        raw / "plans" / "bac-ninh" / "2019.csv",
+        [
+            ["Tỉnh", "Năm", "Cấp", "Số đề án kế hoạch", "Kinh phí kế hoạch (triệu đồng)"],
+            ["Bắc Ninh", "2019", "KCĐP", "3", "900"],
+        ],
+    )
     return raw
 
 
@@ -39,8 +43,8 @@ def _refresh(root, site, raw) -> str:
 
 
 def _rebuilt_in_last_run(root) -> dict[str, bool]:
-    """Per dbt asset materialised by the last run of the "live" site: True when dbt rebuilt it, False when it was reported
-    unchanged (not rebuilt because nothing it depends on changed)."""
+    """Per dbt asset materialised by the last run of the "live" site: True when dbt rebuilt it, False when
+    it was reported unchanged (not rebuilt because nothing it depends on changed)."""
     from dagster import DagsterEventType, DagsterInstance
 
     with DagsterInstance.from_config(str(root / "live" / "dagster")) as instance:
@@ -91,8 +95,10 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_publishes(site, ch
     assert not rebuilt["marts/facility_census_by_province"]  # made of census rows only: not rebuilt
     assert not rebuilt["marts/dim_province"] and not rebuilt["reference/published_figures"]
     _refresh(root, f"full-{change}", raw)
-    live, full = published_marts(root / "live" / "marts" / "warehouse.duckdb"), published_marts(root / f"full-{change}" / "marts" /
-                                                                               "warehouse.duckdb")
+    live, full = (
+        published_marts(root / "live" / "marts" / "warehouse.duckdb"),
+        published_marts(root / f"full-{change}" / "marts" / "warehouse.duckdb"),
+    )
     assert len(live) >= 14 and live == full
 
 

@@ -32,7 +32,9 @@ def _register(path, amount=120.5):
 def _files(paths) -> dict:
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
-        return {r[0]: (r[1], r[2]) for r in con.execute("SELECT path, status, reason FROM audit.ingest_files").fetchall()}
+        return {
+            r[0]: (r[1], r[2]) for r in con.execute("SELECT path, status, reason FROM audit.ingest_files").fetchall()
+        }
     finally:
         con.close()
 
@@ -78,8 +80,13 @@ def test_file_system_faults_are_recorded_rejections(tmp_path, monkeypatch):
     files = _files(paths)
     assert files["projects/hau-giang/2019.xlsx"][0] == "loaded"
     assert files["projects/locked/2019.xlsx"] == (
-        "rejected", "the file cannot be opened (permission denied): give the refresh permission to read it")
-    assert files["projects/hidden-away/"][0] == "rejected" and "folder that cannot be opened" in files["projects/hidden-away/"][1]
+        "rejected",
+        "the file cannot be opened (permission denied): give the refresh permission to read it",
+    )
+    assert (
+        files["projects/hidden-away/"][0] == "rejected"
+        and "folder that cannot be opened" in files["projects/hidden-away/"][1]
+    )
     assert files["projects/loop/a.xlsx"][1].startswith("symbolic link that leads nowhere")
     bad_name = [p for p in files if p.startswith("projects/t")]
     assert len(bad_name) == 1 and "not valid text" in files[bad_name[0]][1]
@@ -156,8 +163,12 @@ def test_a_read_write_session_on_the_published_warehouse_cannot_break_it_for_eve
 
 def _mount_tmpfs(path: Path, size: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+        ).returncode
+        == 0
+    )
 
 
 def _fill(folder: Path, leave_bytes: int) -> Path:
@@ -169,7 +180,7 @@ def _fill(folder: Path, leave_bytes: int) -> Path:
         block = b"\0" * (1 << 20)
         remaining = max(0, free - leave_bytes)
         while remaining > 0:
-            handle.write(block[:min(len(block), remaining)])
+            handle.write(block[: min(len(block), remaining)])
             remaining -= min(len(block), remaining)
     return ballast
 
@@ -188,8 +199,11 @@ def test_a_full_disk_fails_the_refresh_loudly_and_the_last_publication_stays(tmp
         assert kc(env, "refresh").returncode == 0
 
         def published():
-            return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in marts.iterdir()
-                    if p.is_file() and p.name != "ballast"}
+            return {
+                p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in marts.iterdir()
+                if p.is_file() and p.name != "ballast"
+            }
 
         before = published()
         for full, amount in ((work, 130), (marts, 140)):
@@ -218,19 +232,79 @@ PHONE_IN_NAME, ID_IN_NAME = "0912 888 777", "094123987654"
 
 
 def _crafted_census(path: Path) -> Path:
-    head = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Xã/Phường/Thị trấn", "Họ tên chủ cơ sở", "Điện thoại",
-            "Số CCCD/CMND", "Số lao động", "Doanh thu năm (triệu đồng)", "Di động"]
-    return corpus.write_xlsx(path, [
-        ["UBND TỈNH SÓC TRĂNG"], ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"], head,
-        [1, "CS-1", "Cơ sở Bánh pía Út Hoa", "Cơ sở", "Xã Đại Tâm", "Trần Thị Hoa", "0912 345 678", "094123456789",
-         5, 320.5, PHONE_NUMBER_CELL],
-        [2, "CS-2", "Cơ sở Lò Gạch", "Cơ sở", "Xã Đại Tâm", "Lê Văn Gạch", "0913 000 111", "094100000111",
-         f"ĐT {PHONE_IN_REASON}", 100, None],
-        [3, "CS-3", "Cơ sở Mắm", "Cơ sở", "Xã Đại Tâm", "Lý Thị Mắm", "0913 000 222", "094100000222",
-         PHONE_AS_COUNT, 100, PHONE_NUMBER_CELL],
-        [4, "CS-4", f"Cơ sở Nem {PHONE_IN_NAME} CCCD {ID_IN_NAME}", "Cơ sở", "Xã Đại Tâm", "Tô Văn Nem",
-         "0913 000 333", "094100000333", 3, 50, None],
-    ])
+    head = [
+        "STT",
+        "Mã cơ sở",
+        "Tên cơ sở",
+        "Loại hình",
+        "Xã/Phường/Thị trấn",
+        "Họ tên chủ cơ sở",
+        "Điện thoại",
+        "Số CCCD/CMND",
+        "Số lao động",
+        "Doanh thu năm (triệu đồng)",
+        "Di động",
+    ]
+    return corpus.write_xlsx(
+        path,
+        [
+            ["UBND TỈNH SÓC TRĂNG"],
+            ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"],
+            head,
+            [
+                1,
+                "CS-1",
+                "Cơ sở Bánh pía Út Hoa",
+                "Cơ sở",
+                "Xã Đại Tâm",
+                "Trần Thị Hoa",
+                "0912 345 678",
+                "094123456789",
+                5,
+                320.5,
+                PHONE_NUMBER_CELL,
+            ],
+            [
+                2,
+                "CS-2",
+                "Cơ sở Lò Gạch",
+                "Cơ sở",
+                "Xã Đại Tâm",
+                "Lê Văn Gạch",
+                "0913 000 111",
+                "094100000111",
+                f"ĐT {PHONE_IN_REASON}",
+                100,
+                None,
+            ],
+            [
+                3,
+                "CS-3",
+                "Cơ sở Mắm",
+                "Cơ sở",
+                "Xã Đại Tâm",
+                "Lý Thị Mắm",
+                "0913 000 222",
+                "094100000222",
+                PHONE_AS_COUNT,
+                100,
+                PHONE_NUMBER_CELL,
+            ],
+            [
+                4,
+                "CS-4",
+                f"Cơ sở Nem {PHONE_IN_NAME} CCCD {ID_IN_NAME}",
+                "Cơ sở",
+                "Xã Đại Tâm",
+                "Tô Văn Nem",
+                "0913 000 333",
+                "094100000333",
+                3,
+                50,
+                None,
+            ],
+        ],
+    )
 
 
 def _digits(text: str) -> str:
@@ -255,8 +329,15 @@ def test_crafted_personal_data_reaches_no_file_the_refresh_writes(tmp_path):
     finally:
         con.close()
     status = kc(env, "status", timeout=120)
-    crafted = [_digits(PHONE_IN_REASON), str(PHONE_NUMBER_CELL), str(PHONE_AS_COUNT), _digits(PHONE_IN_NAME),
-               ID_IN_NAME, "0912345678", "094123456789"]
+    crafted = [
+        _digits(PHONE_IN_REASON),
+        str(PHONE_NUMBER_CELL),
+        str(PHONE_AS_COUNT),
+        _digits(PHONE_IN_NAME),
+        ID_IN_NAME,
+        "0912345678",
+        "094123456789",
+    ]
     found = []
     written = [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_symlink() and raw not in p.parents]
     for path in written:

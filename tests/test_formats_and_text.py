@@ -13,8 +13,13 @@ from pipelines.ingest.limits import Limits
 from pipelines.ingest.sandbox import parse_files
 from tests import corpus
 
-NFD = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731
-NO_MARKS = lambda text: "".join(c for c in NFD(text) if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D")  # noqa: E731
+
+def NFD(text: str) -> str:  # noqa: N802 (read as the Unicode form it names)
+    return unicodedata.normalize("NFD", text)
+
+
+def NO_MARKS(text: str) -> str:  # noqa: N802
+    return "".join(c for c in NFD(text) if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D")
 
 
 def _rows_with(transform):
@@ -27,8 +32,9 @@ VARIANTS = {
     "opendocument.ods": lambda p: corpus.write_ods(p, corpus.register_rows(bad_row=True)),
     "utf8.csv": lambda p: corpus.write_csv(p, corpus.register_rows(bad_row=True), "utf-8"),
     "utf8-bom.csv": lambda p: corpus.write_csv(p, corpus.register_rows(bad_row=True), "utf-8-sig"),
-    "windows-1258.csv": lambda p: corpus.write_csv(p, corpus.register_rows(bad_row=True), "cp1258",
-                                                        corpus.windows_1258_form),
+    "windows-1258.csv": lambda p: corpus.write_csv(
+        p, corpus.register_rows(bad_row=True), "cp1258", corpus.windows_1258_form
+    ),
     "tcvn3.xlsx": lambda p: corpus.write_xlsx(p, corpus.legacy_rows(corpus.to_tcvn3)),
     "tcvn3.xls": lambda p: corpus.write_xls(p, corpus.legacy_rows(corpus.to_tcvn3)),
     "tcvn3-bytes.csv": lambda p: corpus.write_csv(p, corpus.legacy_rows(corpus.to_tcvn3), "latin-1"),
@@ -37,7 +43,8 @@ VARIANTS = {
     "nfd.xlsx": lambda p: corpus.write_xlsx(p, _rows_with(NFD)),
     "upper-case.xlsx": lambda p: corpus.write_xlsx(p, _rows_with(str.upper)),
     "no-diacritics-headers.xlsx": lambda p: corpus.write_xlsx(
-        p, corpus.TITLE + [[NO_MARKS(h) for h in corpus.HEADER]] + corpus.register_rows(bad_row=True)[4:]),
+        p, corpus.TITLE + [[NO_MARKS(h) for h in corpus.HEADER]] + corpus.register_rows(bad_row=True)[4:]
+    ),
     "xls-saved-as.xlsx": lambda p: corpus.write_xls(p, corpus.register_rows(bad_row=True)),
 }
 
@@ -55,22 +62,35 @@ def outcomes(tmp_path_factory):
 def test_every_variant_reads_to_the_same_projects(outcomes, name):
     outcome = outcomes[name]
     assert outcome.status == "loaded", outcome.reason
-    got = [(r["project_name"], r["local_budget_vnd"], r["approved_on"].isoformat(), r["approved_on_precision"])
-           for r in outcome.parsed.records]
+    got = [
+        (r["project_name"], r["local_budget_vnd"], r["approved_on"].isoformat(), r["approved_on_precision"])
+        for r in outcome.parsed.records
+    ]
     expected = corpus.EXPECTED
     if name == "upper-case.xlsx":
         expected = [(n.upper(), *rest) for n, *rest in expected]
     assert got == expected
-    assert {(r["province_code"], r["year"], r["program_level"]) for r in outcome.parsed.records} == {("93", 2019, "local")}
+    assert {(r["province_code"], r["year"], r["program_level"]) for r in outcome.parsed.records} == {
+        ("93", 2019, "local")
+    }
     # the bad amount is rejected, not guessed, in every variant
     assert [r.row_number for r in outcome.parsed.rejected] == [7]
     assert "'một trăm' is not a number" in unicodedata.normalize("NFC", outcome.parsed.rejected[0].reason.lower())
 
 
-@pytest.mark.parametrize("name,encoding", [("tcvn3.xlsx", "tcvn3"), ("tcvn3.xls", "tcvn3"), ("vni.xls", "vni"),
-                                           ("vni.ods", "vni"), ("tcvn3-bytes.csv", "tcvn3"),
-                                           ("windows-1258.csv", "cp1258"), ("utf8-bom.csv", "utf-8-sig"),
-                                           ("unicode.xlsx", None)])
+@pytest.mark.parametrize(
+    "name,encoding",
+    [
+        ("tcvn3.xlsx", "tcvn3"),
+        ("tcvn3.xls", "tcvn3"),
+        ("vni.xls", "vni"),
+        ("vni.ods", "vni"),
+        ("tcvn3-bytes.csv", "tcvn3"),
+        ("windows-1258.csv", "cp1258"),
+        ("utf8-bom.csv", "utf-8-sig"),
+        ("unicode.xlsx", None),
+    ],
+)
 def test_encoding_is_detected_per_sheet(outcomes, name, encoding):
     assert outcomes[name].parsed.tables[0].info["encoding"] == encoding
 
@@ -104,14 +124,25 @@ def test_unicode_text_within_latin1_is_not_taken_for_legacy():
     assert legacy.detect(["Soc Trang", "Ten de an"]) is None
 
 
-@pytest.mark.parametrize("value,start,precision", [
-    ("21/5/2012", date(2012, 5, 21), "day"), ("21-05-2012", date(2012, 5, 21), "day"),
-    ("05/2023", date(2023, 5, 1), "month"), ("tháng 5/2023", date(2023, 5, 1), "month"),
-    ("Quý II/2024", date(2024, 4, 1), "quarter"), ("Q4/2021", date(2021, 10, 1), "quarter"),
-    ("quý 3 năm 2020", date(2020, 7, 1), "quarter"), ("ngày 15 tháng 01 năm 2024", date(2024, 1, 15), "day"),
-    ("2012-05-21", date(2012, 5, 21), "day"), ("Năm 2023", date(2023, 1, 1), "year"), (2023, date(2023, 1, 1), "year"),
-    (41050, date(2012, 5, 21), "day"), (41050.0, date(2012, 5, 21), "day"), (date(2012, 5, 21), date(2012, 5, 21), "day"),
-])
+@pytest.mark.parametrize(
+    "value,start,precision",
+    [
+        ("21/5/2012", date(2012, 5, 21), "day"),
+        ("21-05-2012", date(2012, 5, 21), "day"),
+        ("05/2023", date(2023, 5, 1), "month"),
+        ("tháng 5/2023", date(2023, 5, 1), "month"),
+        ("Quý II/2024", date(2024, 4, 1), "quarter"),
+        ("Q4/2021", date(2021, 10, 1), "quarter"),
+        ("quý 3 năm 2020", date(2020, 7, 1), "quarter"),
+        ("ngày 15 tháng 01 năm 2024", date(2024, 1, 15), "day"),
+        ("2012-05-21", date(2012, 5, 21), "day"),
+        ("Năm 2023", date(2023, 1, 1), "year"),
+        (2023, date(2023, 1, 1), "year"),
+        (41050, date(2012, 5, 21), "day"),
+        (41050.0, date(2012, 5, 21), "day"),
+        (date(2012, 5, 21), date(2012, 5, 21), "day"),
+    ],
+)
 def test_dates_as_dates_serials_and_text(value, start, precision):
     period = to_period(value)
     assert (period.start, period.precision) == (start, precision)
@@ -182,8 +213,10 @@ def test_hidden_sheets_and_rows_formulas_links_comments_and_filters(tmp_path):
     [outcome] = parse_files(discover(tmp_path), limits=Limits())
     assert outcome.status == "loaded", outcome.reason
     got = [(r["project_name"], r["local_budget_vnd"], r["beneficiary_name"]) for r in outcome.parsed.records]
-    assert got == [(corpus.EXPECTED[0][0], 120_500_000, "Hợp tác xã Thạnh Hòa"), (corpus.EXPECTED[1][0], 10_000_000,
-                                                                                  "Cơ sở Đường Thủy")]
+    assert got == [
+        (corpus.EXPECTED[0][0], 120_500_000, "Hợp tác xã Thạnh Hòa"),
+        (corpus.EXPECTED[1][0], 10_000_000, "Cơ sở Đường Thủy"),
+    ]
     [hidden_row] = outcome.parsed.rejected
     assert (hidden_row.row_number, hidden_row.reason.split(":")[0]) == (7, "hidden row")
     assert {s.name: s.note for s in outcome.parsed.sheets}["Nháp"] == "hidden sheet, not read"

@@ -89,11 +89,15 @@ def test_a_reader_killed_in_a_batch_costs_only_the_file_it_was_reading(tmp_path)
 @pytest.mark.slow
 def test_refresh_over_a_hostile_inbox_exits_0_loads_the_good_and_stays_under_2_gib(tmp_path, hostile_dir):
     raw = tmp_path / "raw"
-    good = [corpus.write_xlsx(raw / "projects" / "hau-giang" / "2019.xlsx", corpus.register_rows()),
-            corpus.write_xls(raw / "projects" / "hau-giang" / "2019-copy-in-xls.xls", corpus.register_rows())]
+    good = [
+        corpus.write_xlsx(raw / "projects" / "hau-giang" / "2019.xlsx", corpus.register_rows()),
+        corpus.write_xls(raw / "projects" / "hau-giang" / "2019-copy-in-xls.xls", corpus.register_rows()),
+    ]
     os.utime(good[1], (1_600_000_000, 1_600_000_000))  # the older one: superseded by 2019.xlsx
-    corpus.write_xlsx(raw / "projects" / "soc-trang" / "2020.xlsx",
-                      [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2020"]] + corpus.register_rows()[2:])
+    corpus.write_xlsx(
+        raw / "projects" / "soc-trang" / "2020.xlsx",
+        [["UBND TỈNH SÓC TRĂNG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2020"]] + corpus.register_rows()[2:],
+    )
     bad = {}
     for name in ("zip-bomb.xlsx", "password.xlsx", "truncated.xlsx", "photo.xlsx"):
         target = raw / "projects" / "hau-giang" / "bad" / name
@@ -102,8 +106,13 @@ def test_refresh_over_a_hostile_inbox_exits_0_loads_the_good_and_stays_under_2_g
         bad[f"projects/hau-giang/bad/{name}"] = HOSTILE[name][1]
     args = ["--raw-dir", str(raw), "--marts-dir", str(tmp_path / "marts"), "--work-dir", str(tmp_path / "work")]
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster")}
-    process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "refresh", *args], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "refresh", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     with PeakSampler(process.pid) as sampler:
         output, _ = process.communicate(timeout=600)
     peak = sampler.peak
@@ -111,15 +120,17 @@ def test_refresh_over_a_hostile_inbox_exits_0_loads_the_good_and_stays_under_2_g
     assert peak < 2 * (1 << 30), f"peak resident memory of the refresh {peak / (1 << 20):.0f} MiB"
     con = duckdb.connect(str(tmp_path / "marts" / "warehouse.duckdb"), read_only=True)
     files = {p: (s, r) for p, s, r in con.execute("select path, status, reason from audit.ingest_files").fetchall()}
-    projects = con.execute("select province_code, project_name, local_budget_vnd, source_file from marts.projects "
-                           "order by 1, 3 desc").fetchall()
+    projects = con.execute(
+        "select province_code, project_name, local_budget_vnd, source_file from marts.projects order by 1, 3 desc"
+    ).fetchall()
     con.close()
     for path, words in bad.items():
         assert files[path][0] == "rejected" and words in files[path][1], files[path]
     assert files["projects/hau-giang/2019.xlsx"][0] == "loaded"
     assert files["projects/hau-giang/2019-copy-in-xls.xls"][0] == "superseded"
-    assert projects == [("93", n, v, "projects/hau-giang/2019.xlsx") for n, v, *_ in corpus.EXPECTED] + \
-                       [("94", n, v, "projects/soc-trang/2020.xlsx") for n, v, *_ in corpus.EXPECTED]
+    assert projects == [("93", n, v, "projects/hau-giang/2019.xlsx") for n, v, *_ in corpus.EXPECTED] + [
+        ("94", n, v, "projects/soc-trang/2020.xlsx") for n, v, *_ in corpus.EXPECTED
+    ]
 
 
 def test_kc_validate_explains_each_hostile_file_and_exits_non_zero(hostile_dir, capsys):
@@ -142,9 +153,17 @@ def test_kc_validate_shows_how_a_good_file_reads_and_writes_nothing(tmp_path, ca
     before = sorted(p.name for p in tmp_path.rglob("*"))
     assert main(["validate", "--lang", "en", str(path)]) == 1  # one row is rejected: the province must hear of it
     out = capsys.readouterr().out
-    for expected in ("Excel workbook (.xlsx)", "projects (from the folder 'projects/')", "93 Hậu Giang", "2019",
-                     "TCVN3 (ABC) legacy text", "E 'Kinh phí NSĐP (triệu đồng)' → local_budget [triệu đồng]",
-                     "2 accepted, 1 rejected", "row 7: Kinh phí NSĐP (triệu đồng):", "is not a number"):
+    for expected in (
+        "Excel workbook (.xlsx)",
+        "projects (from the folder 'projects/')",
+        "93 Hậu Giang",
+        "2019",
+        "TCVN3 (ABC) legacy text",
+        "E 'Kinh phí NSĐP (triệu đồng)' → local_budget [triệu đồng]",
+        "2 accepted, 1 rejected",
+        "row 7: Kinh phí NSĐP (triệu đồng):",
+        "is not a number",
+    ):
         assert expected in out, (expected, out)
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
     good = corpus.write_xlsx(tmp_path / "elsewhere" / "plain.xlsx", corpus.register_rows())
@@ -156,9 +175,17 @@ def test_kc_validate_shows_how_a_good_file_reads_and_writes_nothing(tmp_path, ca
 def test_readers_start_from_a_script_read_from_stdin(tmp_path):
     """A notebook or `python -` has no importable __main__: the sandbox must not depend on one."""
     corpus.write_xlsx(tmp_path / "raw" / "projects" / "hau-giang" / "2019.xlsx", corpus.register_rows())
-    script = ("from pathlib import Path; from pipelines.ingest.discover import discover; "
-              "from pipelines.ingest.sandbox import parse_files; "
-              f"print([o.status for o in parse_files(discover(Path({str(tmp_path / 'raw')!r})))])")
-    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parent.parent)
+    script = (
+        "from pathlib import Path; from pipelines.ingest.discover import discover; "
+        "from pipelines.ingest.sandbox import parse_files; "
+        f"print([o.status for o in parse_files(discover(Path({str(tmp_path / 'raw')!r})))])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert done.stdout.strip() == "['loaded']", done.stderr[-2000:]

@@ -29,9 +29,13 @@ def _inbox(root):
     raw = root / "raw"
     _register(raw / "projects" / "hau-giang" / "2019.xlsx", "TỈNH HẬU GIANG", 250, 1_580_000_000)
     _register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 300, 1_580_000_000)
-    corpus.write_csv(raw / "projects" / "bac-ninh" / "2019.csv", [
-        ["Tỉnh", "Năm", "Cấp", "Tên đề án", "Kinh phí KCĐP (đồng)"],
-        ["Bắc Ninh", "2019", "KCĐP", "Hỗ trợ thiết kế bao bì", "150.000.000"]])
+    corpus.write_csv(
+        raw / "projects" / "bac-ninh" / "2019.csv",
+        [
+            ["Tỉnh", "Năm", "Cấp", "Tên đề án", "Kinh phí KCĐP (đồng)"],
+            ["Bắc Ninh", "2019", "KCĐP", "Hỗ trợ thiết kế bao bì", "150.000.000"],
+        ],
+    )
     return raw
 
 
@@ -43,9 +47,14 @@ def _correct(raw):
 def _raw_tables(paths):
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
-        return {t: con.execute(f"SELECT * EXCLUDE (ingested_at) FROM {t} ORDER BY ALL" if t == "audit.ingest_files"
-                               else f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-                for t in ("raw.projects", "audit.ingest_files", "audit.rejected_rows")}
+        return {
+            t: con.execute(
+                f"SELECT * EXCLUDE (ingested_at) FROM {t} ORDER BY ALL"
+                if t == "audit.ingest_files"
+                else f"SELECT * FROM {t} ORDER BY ALL"
+            ).fetchall()
+            for t in ("raw.projects", "audit.ingest_files", "audit.rejected_rows")
+        }
     finally:
         con.close()
 
@@ -63,10 +72,16 @@ def test_a_corrected_file_is_the_only_file_read_again(tmp_path):
     from_cache = _raw_tables(paths)
     ingest(paths, use_cache=False, incremental=False)
     assert _raw_tables(paths) == from_cache  # what the cache gives is what reading gives
-    budgets = {(r[0], r[1]) for r in duckdb.connect(str(paths.build_db), read_only=True).execute(
-        "SELECT source_file, local_budget_vnd FROM raw.projects WHERE province_code = '93'").fetchall()}
-    assert budgets == {("projects/hau-giang/2019-da-sua.xlsx", 25_000_000),
-                       ("projects/hau-giang/2019-da-sua.xlsx", 10_000_000)}
+    budgets = {
+        (r[0], r[1])
+        for r in duckdb.connect(str(paths.build_db), read_only=True)
+        .execute("SELECT source_file, local_budget_vnd FROM raw.projects WHERE province_code = '93'")
+        .fetchall()
+    }
+    assert budgets == {
+        ("projects/hau-giang/2019-da-sua.xlsx", 25_000_000),
+        ("projects/hau-giang/2019-da-sua.xlsx", 10_000_000),
+    }
 
 
 def test_a_changed_file_under_the_same_name_is_read_again(tmp_path):
@@ -93,10 +108,16 @@ def test_incremental_and_full_refresh_publish_the_same_marts(tmp_path):
     raw = _inbox(tmp_path)
 
     def refresh(site):
-        env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(tmp_path / site / "marts"),
-               "KC_WORK_DIR": str(tmp_path / site / "work"), "DAGSTER_HOME": str(tmp_path / "dagster")}
-        result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env,
-                                capture_output=True, text=True, timeout=600)
+        env = {
+            **os.environ,
+            "KC_RAW_DIR": str(raw),
+            "KC_MARTS_DIR": str(tmp_path / site / "marts"),
+            "KC_WORK_DIR": str(tmp_path / site / "work"),
+            "DAGSTER_HOME": str(tmp_path / "dagster"),
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True, text=True, timeout=600
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         return tmp_path / site / "marts" / "warehouse.duckdb"
 

@@ -11,9 +11,13 @@ from tests.conftest import write_xlsx
 
 
 def _register(path, amount):
-    rows = [["UBND TỈNH HẬU GIANG"], ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2019"],
-            ["STT", "Tên đề án", "Cấp", "Kinh phí NSĐP (triệu đồng)"],
-            [1, "Hỗ trợ máy móc thiết bị", "KCĐP", amount], [2, "Tham gia hội chợ", "KCĐP", 10]]
+    rows = [
+        ["UBND TỈNH HẬU GIANG"],
+        ["DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM 2019"],
+        ["STT", "Tên đề án", "Cấp", "Kinh phí NSĐP (triệu đồng)"],
+        [1, "Hỗ trợ máy móc thiết bị", "KCĐP", amount],
+        [2, "Tham gia hội chợ", "KCĐP", 10],
+    ]
     return write_xlsx(path, rows)
 
 
@@ -43,8 +47,10 @@ def test_duplicate_counts_once_and_later_file_supersedes(tmp_path):
     assert files["projects/hau-giang/v1.xlsx"][0] == "superseded"
     assert "v2-corrected.xlsx" in files["projects/hau-giang/v1.xlsx"][1]
     assert files["projects/hau-giang/v2-corrected.xlsx"][0] == "loaded"
-    assert projects == [("projects/hau-giang/v2-corrected.xlsx", 10_000_000),
-                        ("projects/hau-giang/v2-corrected.xlsx", 99_900_000)]
+    assert projects == [
+        ("projects/hau-giang/v2-corrected.xlsx", 10_000_000),
+        ("projects/hau-giang/v2-corrected.xlsx", 99_900_000),
+    ]
     assert summary.files == {"loaded": 1, "duplicate": 1, "superseded": 1}
 
 

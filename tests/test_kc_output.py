@@ -20,25 +20,31 @@ from tests.test_fault_isolation import _inbox
 pytestmark = pytest.mark.slow
 
 
-
 def test_kc_validate_speaks_vietnamese_lists_the_files_to_correct_and_hints_the_dataset(tmp_path):
     raw = _inbox(tmp_path)
-    census = corpus.write_xlsx(raw / "projects" / "soc-trang" / "dieu-tra-2018.xlsx", [
-        ["UBND TỈNH SÓC TRĂNG"], ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"],
-        ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Xã/Phường/Thị trấn", "Số lao động"],
-        [1, "CS-1", "Cơ sở Bánh pía Út Hoa", "Cơ sở", "Xã Đại Tâm", 5]])
+    census = corpus.write_xlsx(
+        raw / "projects" / "soc-trang" / "dieu-tra-2018.xlsx",
+        [
+            ["UBND TỈNH SÓC TRĂNG"],
+            ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"],
+            ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Xã/Phường/Thị trấn", "Số lao động"],
+            [1, "CS-1", "Cơ sở Bánh pía Út Hoa", "Cơ sở", "Xã Đại Tâm", 5],
+        ],
+    )
     result = kc(dict(os.environ), "validate", str(raw / "projects"), timeout=180)
     out = result.stdout
     assert result.returncode == 1
-    for expected in ("dòng 5: tổng kinh phí (150,000,000 đồng) khác tổng NSTW + NSĐP + đối ứng",
-                     "dòng 6: Kinh phí NSĐP (triệu đồng): '-250' là số âm: số tiền không thể nhỏ hơn 0",
-                     "dòng 7: Kinh phí NSĐP (triệu đồng): '1.234.5' không phải một số viết đúng",
-                     "dòng 8: Tình trạng: 'Chờ quyết toán' không phải giá trị đã biết",
-                     "kết luận:  sẽ nạp được nhưng 3 dòng bị từ chối",
-                     "gợi ý:     trông giống phiếu điều tra cơ sở: dùng --dataset census",
-                     "Cần sửa trước khi gửi:",
-                     f"  {raw / 'projects' / 'hau-giang' / '2019.xlsx'}: 3 dòng bị từ chối",
-                     f"  {census}: "):
+    for expected in (
+        "dòng 5: tổng kinh phí (150,000,000 đồng) khác tổng NSTW + NSĐP + đối ứng",
+        "dòng 6: Kinh phí NSĐP (triệu đồng): '-250' là số âm: số tiền không thể nhỏ hơn 0",
+        "dòng 7: Kinh phí NSĐP (triệu đồng): '1.234.5' không phải một số viết đúng",
+        "dòng 8: Tình trạng: 'Chờ quyết toán' không phải giá trị đã biết",
+        "kết luận:  sẽ nạp được nhưng 3 dòng bị từ chối",
+        "gợi ý:     trông giống phiếu điều tra cơ sở: dùng --dataset census",
+        "Cần sửa trước khi gửi:",
+        f"  {raw / 'projects' / 'hau-giang' / '2019.xlsx'}: 3 dòng bị từ chối",
+        f"  {census}: ",
+    ):
         assert expected in out, (expected, out)
     assert "would load" not in out and "rejected" not in out
     english = kc(dict(os.environ), "validate", "--lang", "en", str(raw / "projects"), timeout=180)
@@ -72,15 +78,23 @@ def test_kc_sql_exports_csv_with_bom_xlsx_and_parquet_and_ends_quietly_in_a_pipe
     assert kc(env, "sql", query, "--format", "parquet", "-o", str(parquet)).returncode == 0
     assert pq.read_table(parquet).num_rows == len(expected)
     # `kc sql … | head -1`: no BrokenPipe traceback
-    pipe = subprocess.run(f"'{sys.executable}' -m pipelines.cli sql \"select * from range(100000)\" --format csv | head -1",
-                          shell=True, env=env, capture_output=True, text=True, timeout=120)
+    pipe = subprocess.run(
+        f"'{sys.executable}' -m pipelines.cli sql \"select * from range(100000)\" --format csv | head -1",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert pipe.stdout == "range\n" and "Traceback" not in pipe.stderr and "BrokenPipe" not in pipe.stderr, pipe.stderr
     # sums print as plain integers, not int128
     shown = kc(env, "sql", "select sum(state_support_vnd) as total from marts.projects")
     assert "int128" not in shown.stdout and "int64" in shown.stdout
 
 
-def test_a_refresh_in_a_pipe_is_short_and_plain_and_status_tells_the_truth_after_a_refused_refresh(tmp_path, demo_inbox):
+def test_a_refresh_in_a_pipe_is_short_and_plain_and_status_tells_the_truth_after_a_refused_refresh(
+    tmp_path, demo_inbox
+):
     raw = tmp_path / "raw"
     shutil.copytree(demo_inbox, raw)
     env = site_env(raw, tmp_path)
@@ -116,8 +130,13 @@ def test_a_refresh_at_a_terminal_shows_its_stages_and_a_bar_while_reading(tmp_pa
     corpus.local_register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 100)
     corpus.local_register(raw / "projects" / "hau-giang" / "2019.xlsx", "TỈNH HẬU GIANG", 80)
     master, slave = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "refresh"], env=site_env(raw, tmp_path),
-                               stdout=subprocess.PIPE, stderr=slave, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "refresh"],
+        env=site_env(raw, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+    )
     os.close(slave)
     shown = b""
     while True:

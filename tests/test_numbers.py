@@ -3,14 +3,33 @@ from decimal import Decimal
 import pytest
 
 from pipelines.ingest.numbers import (
-    EN, VI, NotANumber, NumberStyleUnknown, decide_style, parse_unit, text_style, to_count, to_decimal, to_vnd,
+    EN,
+    VI,
+    NotANumber,
+    NumberStyleUnknown,
+    decide_style,
+    parse_unit,
+    text_style,
+    to_count,
+    to_decimal,
+    to_vnd,
 )
 
 
-@pytest.mark.parametrize("text, style", [
-    ("20.253,331", VI), ("20,253.331", EN), ("1.234.567", VI), ("1,234,567", EN),
-    ("1,5", VI), ("1.25", EN), ("1.200", None), ("1,200", None), ("1200", None),
-])
+@pytest.mark.parametrize(
+    "text, style",
+    [
+        ("20.253,331", VI),
+        ("20,253.331", EN),
+        ("1.234.567", VI),
+        ("1,234,567", EN),
+        ("1,5", VI),
+        ("1.25", EN),
+        ("1.200", None),
+        ("1,200", None),
+        ("1200", None),
+    ],
+)
 def test_text_style_is_decided_only_when_unambiguous(text, style):
     assert text_style(text) == style
 
@@ -20,15 +39,18 @@ def test_published_figure_in_vietnamese_style_is_exact():
     assert to_vnd("20.253,331", "trieu dong", None) == 20_253_331_000
 
 
-@pytest.mark.parametrize("value, unit, style, expected", [
-    ("20,253.331", "trieu dong", None, 20_253_331_000),
-    (20.253331, "ty dong", None, 20_253_331_000),
-    (1234.567, "trieu dong", None, 1_234_567_000),
-    ("1.200*", "nghin dong", VI, 1_200_000),
-    ("1 234 567 000", "dong", None, 1_234_567_000),
-    ("3,2", "ty dong", None, 3_200_000_000),
-    (1500, None, None, 1500),
-])
+@pytest.mark.parametrize(
+    "value, unit, style, expected",
+    [
+        ("20,253.331", "trieu dong", None, 20_253_331_000),
+        (20.253331, "ty dong", None, 20_253_331_000),
+        (1234.567, "trieu dong", None, 1_234_567_000),
+        ("1.200*", "nghin dong", VI, 1_200_000),
+        ("1 234 567 000", "dong", None, 1_234_567_000),
+        ("3,2", "ty dong", None, 3_200_000_000),
+        (1500, None, None, 1500),
+    ],
+)
 def test_money_is_scaled_to_whole_dong(value, unit, style, expected):
     assert to_vnd(value, unit, style) == expected
 
@@ -63,10 +85,21 @@ def test_column_style_is_the_majority_of_unambiguous_values():
     assert decide_style(["1.200", "1,500"]) is None
 
 
-@pytest.mark.parametrize("text, unit", [
-    ("triệu đồng", "trieu dong"), ("Tr.đồng", "trieu dong"), ("trđ", "trieu dong"), ("tr.đ", "trieu dong"),
-    ("ĐVT: triệu đồng", "trieu dong"), ("1.000đ", "nghin dong"), ("nghìn đồng", "nghin dong"),
-    ("tỷ đồng", "ty dong"), ("đồng", "dong"), ("VNĐ", "dong"), ("người", None),
-])
+@pytest.mark.parametrize(
+    "text, unit",
+    [
+        ("triệu đồng", "trieu dong"),
+        ("Tr.đồng", "trieu dong"),
+        ("trđ", "trieu dong"),
+        ("tr.đ", "trieu dong"),
+        ("ĐVT: triệu đồng", "trieu dong"),
+        ("1.000đ", "nghin dong"),
+        ("nghìn đồng", "nghin dong"),
+        ("tỷ đồng", "ty dong"),
+        ("đồng", "dong"),
+        ("VNĐ", "dong"),
+        ("người", None),
+    ],
+)
 def test_units(text, unit):
     assert parse_unit(text) == unit

@@ -16,7 +16,6 @@ from tests.conftest import kc, site_env
 pytestmark = pytest.mark.slow
 
 
-
 def _site(tmp_path: Path, url: str, demo_inbox: Path) -> tuple[Path, dict]:
     raw = tmp_path / "raw"
     shutil.copytree(demo_inbox, raw)
@@ -31,14 +30,21 @@ def _duckdb_figures(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:
         out = {}
-        for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name "
-                                         "IN ('marts', 'audit') ORDER BY 1, 2").fetchall():
-            money = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND "
-                                               "table_name = ? AND column_name LIKE '%\\_vnd' ESCAPE '\\'",
-                                               [schema, table]).fetchall()]
+        for schema, table in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('marts', 'audit') ORDER BY 1, 2"
+        ).fetchall():
+            money = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND "
+                    "table_name = ? AND column_name LIKE '%\\_vnd' ESCAPE '\\'",
+                    [schema, table],
+                ).fetchall()
+            ]
             sums = ", ".join(f'sum("{c}")::VARCHAR' for c in money)
-            out[f"{schema}.{table}"] = con.execute(f'SELECT count(*) {", " + sums if sums else ""} '
-                                                   f'FROM "{schema}"."{table}"').fetchone()
+            out[f"{schema}.{table}"] = con.execute(
+                f'SELECT count(*) {", " + sums if sums else ""} FROM "{schema}"."{table}"'
+            ).fetchone()
         return out
     finally:
         con.close()
@@ -51,9 +57,14 @@ def _postgres_figures(url: str, tables: list[str], db: Path) -> dict:
         cur = con.cursor()
         for name in tables:
             schema, table = name.split(".")
-            money = [c for (c,) in duck.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND "
-                                                "table_name = ? AND column_name LIKE '%\\_vnd' ESCAPE '\\'",
-                                                [schema, table]).fetchall()]
+            money = [
+                c
+                for (c,) in duck.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND "
+                    "table_name = ? AND column_name LIKE '%\\_vnd' ESCAPE '\\'",
+                    [schema, table],
+                ).fetchall()
+            ]
             sums = ", ".join(f'sum("{c}")::text' for c in money)
             cur.execute(f'SELECT count(*) {", " + sums if sums else ""} FROM "{schema}"."{table}"')
             out[name] = tuple(cur.fetchone())
@@ -72,20 +83,26 @@ def test_a_refresh_serves_the_marts_from_postgresql(tmp_path, postgres_url, demo
     assert _postgres_figures(postgres_url, list(expected), published) == expected
     with pg.connect(_reader(postgres_url)) as con:
         cur = con.cursor()
-        cur.execute("SELECT table_name, column_name, udt_name FROM information_schema.columns WHERE table_schema "
-                    "IN ('marts', 'audit')")
+        cur.execute(
+            "SELECT table_name, column_name, udt_name FROM information_schema.columns WHERE table_schema "
+            "IN ('marts', 'audit')"
+        )
         types = {(t, c): ty for t, c, ty in cur.fetchall()}
         assert {ty for (t, c), ty in types.items() if c.endswith("_vnd")} == {"int8"}  # money: bigint đồng
         assert types[("projects", "approved_on")] == "date"
         assert types[("ingest_files", "years")] == "_int4"  # integer[]
         assert types[("rejected_rows", "raw")] == "jsonb"
-        cur.execute("SELECT obj_description('marts.projects'::regclass), "
-                    "col_description('marts.projects'::regclass, 1)")
+        cur.execute(
+            "SELECT obj_description('marts.projects'::regclass), col_description('marts.projects'::regclass, 1)"
+        )
         table_doc, column_doc = cur.fetchone()
         assert table_doc.startswith("One extension project") and column_doc
         # kc_reader reads, and nothing else
-        for statement in ("CREATE TABLE marts.x (a int)", "DELETE FROM marts.projects",
-                          "CREATE TABLE public.x (a int)"):
+        for statement in (
+            "CREATE TABLE marts.x (a int)",
+            "DELETE FROM marts.projects",
+            "CREATE TABLE public.x (a int)",
+        ):
             try:
                 cur.execute(statement)
             except Exception as exc:  # refused by the server

@@ -60,11 +60,21 @@ def test_kc_serve_runs_the_sensor_and_the_schedule_and_stops_cleanly(tmp_path):
     raw.mkdir()
     home = tmp_path / "dagster"
     port = _free_port()
-    env = {**site_env(raw, tmp_path), "DAGSTER_HOME": str(home), "KC_SENSOR_INTERVAL": "5",
-           "KC_NIGHTLY_CRON": "* * * * *", "PATH": "/usr/bin:/bin"}  # kc serve finds dagster itself
+    env = {
+        **site_env(raw, tmp_path),
+        "DAGSTER_HOME": str(home),
+        "KC_SENSOR_INTERVAL": "5",
+        "KC_NIGHTLY_CRON": "* * * * *",
+        "PATH": "/usr/bin:/bin",
+    }  # kc serve finds dagster itself
     log = tmp_path / "serve.log"
-    serve = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "serve", "--port", str(port), "--log-file", str(log)],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "serve", "--port", str(port), "--log-file", str(log)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -79,13 +89,30 @@ def test_kc_serve_runs_the_sensor_and_the_schedule_and_stops_cleanly(tmp_path):
         # a province sends a register: the sensor (on under kc serve) starts a refresh that publishes it
         corpus.local_register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 100)
         corpus.local_register(raw / "projects" / "hau-giang" / "2019.xlsx", "TỈNH HẬU GIANG", 80)
-        _wait(lambda runs: [r for r in runs if r[0] == "refresh" and r[2].get("dagster/sensor_name") == "raw_inbox_sensor"
-                            and r[1] == "SUCCESS"], 180, "a successful refresh started by the inbox sensor", home)
+        _wait(
+            lambda runs: [
+                r
+                for r in runs
+                if r[0] == "refresh" and r[2].get("dagster/sensor_name") == "raw_inbox_sensor" and r[1] == "SUCCESS"
+            ],
+            180,
+            "a successful refresh started by the inbox sensor",
+            home,
+        )
         assert (tmp_path / "marts" / "warehouse.duckdb").exists()
         # the schedule (due every minute here) launches the nightly job through the daemon
-        _wait(lambda runs: [r for r in runs if r[0] == "nightly" and r[2].get("dagster/schedule_name") == "nightly_refresh"
-                            and r[1] in ("SUCCESS", "FAILURE")], 240, "a finished nightly run started by the schedule",
-              home)
+        _wait(
+            lambda runs: [
+                r
+                for r in runs
+                if r[0] == "nightly"
+                and r[2].get("dagster/schedule_name") == "nightly_refresh"
+                and r[1] in ("SUCCESS", "FAILURE")
+            ],
+            240,
+            "a finished nightly run started by the schedule",
+            home,
+        )
         nightly = [r for r in _runs(home) if r[0] == "nightly"]
         assert any(r[1] == "SUCCESS" for r in nightly), (nightly, log.read_text(errors="replace")[-3000:])
     finally:

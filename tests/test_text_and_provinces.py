@@ -21,10 +21,19 @@ def test_clean_keeps_diacritics_in_nfc():
     assert value == "Sóc Trăng" and unicodedata.is_normalized("NFC", value)
 
 
-@pytest.mark.parametrize("text, whole", [
-    ("Sóc Trăng", True), ("Soc Trang", True), ("SÓC TRĂNG", True), ("tỉnh Sóc Trăng", True),
-    ("T. Sóc Trăng", True), ("ST", True), ("UBND TỈNH SÓC TRĂNG", False), ("soc-trang", True),
-])
+@pytest.mark.parametrize(
+    "text, whole",
+    [
+        ("Sóc Trăng", True),
+        ("Soc Trang", True),
+        ("SÓC TRĂNG", True),
+        ("tỉnh Sóc Trăng", True),
+        ("T. Sóc Trăng", True),
+        ("ST", True),
+        ("UBND TỈNH SÓC TRĂNG", False),
+        ("soc-trang", True),
+    ],
+)
 def test_spellings_of_soc_trang(text, whole):
     found = resolver(CONFIG).resolve(text.replace("-", " "), 2020, whole=whole)
     assert (found.code, found.code_2025) == ("94", "92")
@@ -40,7 +49,7 @@ def test_generation_follows_the_year():
     # an unmerged unit keeps its old province
     assert r.resolve("Nghệ An", 2025, whole=True).code == "40"
     # an old name in 2025 is the old province inside its new unit
-    assert r.resolve("Sóc Trăng", 2025, whole=True) .code_2025 == "92"
+    assert r.resolve("Sóc Trăng", 2025, whole=True).code_2025 == "92"
 
 
 def test_2025_record_placed_in_old_province_by_its_location():

@@ -2,8 +2,9 @@
 
 Eight pre-2025 provinces (2012–2024) and four post-reform units (2025). Sóc Trăng, Thái Nguyên and
 Bắc Giang are built to reproduce the figures of published-figures.md; the others are plausible
-background. Project registers are planned here; censuses, outcome surveys and plans in surveys.py. Everything follows from the seed: the same seed gives
-byte-identical files with identical modification times.
+background. Project registers are planned here; censuses, outcome surveys and plans in surveys.py.
+Everything follows from the seed: the same seed gives byte-identical files with identical modification
+times.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .. import reference
@@ -21,8 +22,13 @@ from .vocabulary import LEVEL_LABEL, STATUS_LABEL, TYPE_LABEL
 
 LABELS = {"type": TYPE_LABEL, "status": STATUS_LABEL, "level": LEVEL_LABEL}
 DEFAULT_SEED = 2012
-FACILITY_CONTENTS = ["demo_model"] * 6 + ["product_development", "cleaner_production", "consulting",
-                                          "clusters_linkage", "trade_promotion"]
+FACILITY_CONTENTS = ["demo_model"] * 6 + [
+    "product_development",
+    "cleaner_production",
+    "consulting",
+    "clusters_linkage",
+    "trade_promotion",
+]
 
 # Published targets (published-figures.md), in nghìn đồng where money.
 ST_STATE_K, ST_CONTRIBUTION_K, ST_DEMO_JOBS = 20_253_331, 73_738_019, 2_520
@@ -38,8 +44,9 @@ def _districts() -> dict[str, list[str]]:
 
 
 def _facility_type(rng: random.Random) -> str:
-    return rng.choices(["sme", "cooperative", "cooperative_group", "household_business", "establishment"],
-                       [35, 10, 5, 35, 15])[0]
+    return rng.choices(
+        ["sme", "cooperative", "cooperative_group", "household_business", "establishment"], [35, 10, 5, 35, 15]
+    )[0]
 
 
 def _background(planner: Planner, plan: ProvincePlan, years, per_year=(8, 20)) -> None:
@@ -49,10 +56,12 @@ def _background(planner: Planner, plan: ProvincePlan, years, per_year=(8, 20)) -
         for i in range(rng.randint(*per_year)):
             level = "national" if i < n_nat else "local"
             content = planner.random_content(level)
-            facilities = [] if content in ("information", "program_management") else \
-                [planner.facility(_facility_type(rng))]
-            plan.projects.append(planner.project(year, level, content, facilities, plan.old_code or "",
-                                                 f"{CENTRE} {plan.name}"))
+            facilities = (
+                [] if content in ("information", "program_management") else [planner.facility(_facility_type(rng))]
+            )
+            plan.projects.append(
+                planner.project(year, level, content, facilities, plan.old_code or "", f"{CENTRE} {plan.name}")
+            )
 
 
 def soc_trang(planner: Planner) -> ProvincePlan:
@@ -61,7 +70,7 @@ def soc_trang(planner: Planner) -> ProvincePlan:
     centre = f"{CENTRE} và Tư vấn phát triển công nghiệp Sóc Trăng"
     national = dict(zip(range(2012, 2023), [2, 1, 1, 2, 1, 1, 2, 1, 1, 2, 1]))  # 15
     local = dict(zip(range(2012, 2023), [18] + [19] * 10))  # 208
-    special = (["training_vocational"] * 2 + ["training_startup"] * 2 + ["program_management"] * 17)
+    special = ["training_vocational"] * 2 + ["training_startup"] * 2 + ["program_management"] * 17
     local_slots = [(y, i) for y in range(2012, 2023) for i in range(local[y])]
     special_at = dict(zip(rng.sample(local_slots, len(special)), special))
     period = []
@@ -73,7 +82,10 @@ def soc_trang(planner: Planner) -> ProvincePlan:
             kind = special_at.get((year, i))
             if kind == "training_vocational":
                 p = planner.project(year, "local", "training_capacity", [], "94", centre)
-                p.wording, p.name = "Đào tạo nghề, truyền nghề", f"Đào tạo nghề, truyền nghề đan bao bì lục bình năm {year}"
+                p.wording, p.name = (
+                    "Đào tạo nghề, truyền nghề",
+                    f"Đào tạo nghề, truyền nghề đan bao bì lục bình năm {year}",
+                )
                 p.beneficiaries = [Beneficiary(centre, "other")]
                 p.trainees = p.jobs = 30  # st-08: 2 classes, 60 workers
             elif kind == "training_startup":
@@ -86,8 +98,10 @@ def soc_trang(planner: Planner) -> ProvincePlan:
                 p.wording = "Tập huấn cán bộ làm công tác khuyến công"
                 p.name = f"Tập huấn cán bộ làm công tác khuyến công năm {year} (lớp {i + 1})"
             else:
-                content = rng.choice(["demo_model"] * 5 + ["product_development", "trade_promotion",
-                                                           "cleaner_production", "consulting", "information"])
+                content = rng.choice(
+                    ["demo_model"] * 5
+                    + ["product_development", "trade_promotion", "cleaner_production", "consulting", "information"]
+                )
                 facilities = [] if content == "information" else [planner.facility(_facility_type(rng))]
                 p = planner.project(year, "local", content, facilities, "94", centre)
             period.append(p)
@@ -136,7 +150,7 @@ def thai_nguyen(planner: Planner) -> ProvincePlan:
             if i in system:
                 continue
             size = 5 if i in fairs else 1
-            groups[i] = pool[pos:pos + size]
+            groups[i] = pool[pos : pos + size]
             pos += size
         if all(len({id(b) for b in g}) == len(g) for g in groups.values()):
             break
@@ -172,19 +186,41 @@ def bac_giang(planner: Planner) -> ProvincePlan:
     planner.fill_amounts(plan.projects)
     planner.fill_outputs(plan.projects)
     # 2023: 6 national projects helping 11 enterprises, ~3.2 bn; 9 local, ~3.2 bn (bg-01..03)
-    nat = [planner.project(2023, "national", rng.choice(["demo_model", "product_development"]),
-                           [planner.facility("sme") for _ in range(k)], "24", centre) for k in (2, 2, 2, 2, 2, 1)]
-    loc = [planner.project(2023, "local", planner.random_content("local"), [planner.facility(_facility_type(rng))],
-                           "24", centre) for _ in range(9)]
+    nat = [
+        planner.project(
+            2023,
+            "national",
+            rng.choice(["demo_model", "product_development"]),
+            [planner.facility("sme") for _ in range(k)],
+            "24",
+            centre,
+        )
+        for k in (2, 2, 2, 2, 2, 1)
+    ]
+    loc = [
+        planner.project(
+            2023, "local", planner.random_content("local"), [planner.facility(_facility_type(rng))], "24", centre
+        )
+        for _ in range(9)
+    ]
     planner.fill_amounts(nat, 3_200_000, 7_400_000)
     planner.fill_amounts(loc, 3_200_000, 5_900_000)
     # 2024: 16 local projects carried out, by content 10/1/1/2/2 (bg-05, bg-06), plus 2 national
-    mix = ["demo_model"] * 10 + ["product_development", "consulting"] + ["information"] * 2 + \
-          ["program_management"] * 2
-    y2024 = [planner.project(2024, "local", c, [] if c in ("information", "program_management")
-                             else [planner.facility(_facility_type(rng))], "24", centre) for c in mix]
-    y2024 += [planner.project(2024, "national", "demo_model", [planner.facility("sme")], "24", centre)
-              for _ in range(2)]
+    mix = ["demo_model"] * 10 + ["product_development", "consulting"] + ["information"] * 2 + ["program_management"] * 2
+    y2024 = [
+        planner.project(
+            2024,
+            "local",
+            c,
+            [] if c in ("information", "program_management") else [planner.facility(_facility_type(rng))],
+            "24",
+            centre,
+        )
+        for c in mix
+    ]
+    y2024 += [
+        planner.project(2024, "national", "demo_model", [planner.facility("sme")], "24", centre) for _ in range(2)
+    ]
     # by mid-2024 the 16 local projects had used 3.18 of the 3.5 billion planned (bg-04)
     planner.fill_amounts([p for p in y2024 if p.level == "local"], 3_180_000)
     planner.fill_amounts([p for p in y2024 if p.level == "national"])
@@ -231,7 +267,7 @@ def _by_year(projects) -> dict[int, list]:
 
 
 def _stamp(path: Path, when: datetime) -> None:
-    ts = when.replace(tzinfo=timezone.utc).timestamp()
+    ts = when.replace(tzinfo=UTC).timestamp()
     os.utime(path, (ts, ts))
 
 
@@ -256,14 +292,30 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     st = soc_trang(planner)
     years = _by_year(st.projects)
     path = out / "soc-trang" / "danh-muc-de-an-khuyen-cong-2012-2016.xlsx"
-    layouts.yearly_sheets_xlsx(path, {y: years[y] for y in range(2012, 2017)}, province_title="tỉnh Sóc Trăng",
-                               unit="nghìn đồng", labels=LABELS, rng=rng)
+    layouts.yearly_sheets_xlsx(
+        path,
+        {y: years[y] for y in range(2012, 2017)},
+        province_title="tỉnh Sóc Trăng",
+        unit="nghìn đồng",
+        labels=LABELS,
+        rng=rng,
+    )
     done(path, datetime(2017, 2, 10, 8, 30))
     for y in range(2017, 2025):
         path = out / "soc-trang" / str(y) / f"bao-cao-ket-qua-khuyen-cong-{y}.xlsx"
-        layouts.sectioned_xlsx(path, years[y], province_title="tỉnh Sóc Trăng", year=y, unit="triệu đồng",
-                               number_style="number", unit_place="header", with_type=False, with_content=True,
-                               labels=LABELS, rng=rng)
+        layouts.sectioned_xlsx(
+            path,
+            years[y],
+            province_title="tỉnh Sóc Trăng",
+            year=y,
+            unit="triệu đồng",
+            number_style="number",
+            unit_place="header",
+            with_type=False,
+            with_content=True,
+            labels=LABELS,
+            rng=rng,
+        )
         done(path, _received(rng, y))
 
     # Thái Nguyên: CSV exports with a province column (UTF-8 with BOM), 2019–2021 the sectioned form.
@@ -272,21 +324,49 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     for y, projects in sorted(years.items()):
         if y in (2019, 2020, 2021):
             path = out / "thai-nguyen" / f"danh-muc-{y}.xlsx"
-            layouts.sectioned_xlsx(path, projects, province_title="tỉnh Thái Nguyên", year=y, unit="triệu đồng",
-                                   number_style="vi", unit_place="dvt", with_type=True, with_content=True,
-                                   labels=LABELS, rng=rng)
+            layouts.sectioned_xlsx(
+                path,
+                projects,
+                province_title="tỉnh Thái Nguyên",
+                year=y,
+                unit="triệu đồng",
+                number_style="vi",
+                unit_place="dvt",
+                with_type=True,
+                with_content=True,
+                labels=LABELS,
+                rng=rng,
+            )
         else:
             path = out / "thai-nguyen" / f"khuyen-cong-thai-nguyen-{y}.csv"
-            layouts.flat_csv(path, projects, province_labels=["Thái Nguyên", "tỉnh Thái Nguyên", "THÁI NGUYÊN", "TN"],
-                             number_style="vi", bom=True, labels=LABELS, rng=rng)
+            layouts.flat_csv(
+                path,
+                projects,
+                province_labels=["Thái Nguyên", "tỉnh Thái Nguyên", "THÁI NGUYÊN", "TN"],
+                number_style="vi",
+                bom=True,
+                labels=LABELS,
+                rng=rng,
+            )
         done(path, _received(rng, y))
 
     # Bắc Giang: province only in the path; amounts as Vietnamese-style text; one file sent twice.
     bg = bac_giang(planner)
     for y, projects in sorted(_by_year(bg.projects).items()):
         path = out / "bac-giang" / str(y) / "danh-muc-de-an.xlsx"
-        layouts.sectioned_xlsx(path, projects, province_title=None, year=y, unit="triệu đồng", number_style="vi",
-                               unit_place="dvt", with_type=True, with_content=y % 2 == 0, labels=LABELS, rng=rng)
+        layouts.sectioned_xlsx(
+            path,
+            projects,
+            province_title=None,
+            year=y,
+            unit="triệu đồng",
+            number_style="vi",
+            unit_place="dvt",
+            with_type=True,
+            with_content=y % 2 == 0,
+            labels=LABELS,
+            rng=rng,
+        )
         done(path, _received(rng, y))
     copy = out / "bac-giang" / "2023" / "danh-muc-de-an (ban sao).xlsx"
     shutil.copyfile(out / "bac-giang" / "2023" / "danh-muc-de-an.xlsx", copy)
@@ -302,8 +382,15 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     bn = background(planner, "bac-ninh", "tỉnh Bắc Ninh", "27", "BN", range(2012, 2025))
     for y, projects in sorted(_by_year(bn.projects).items()):
         path = out / "bac-ninh" / f"{y}.csv"
-        layouts.flat_csv(path, projects, province_labels=["Bắc Ninh", "tỉnh Bắc Ninh"], number_style="en", bom=False,
-                         labels=LABELS, rng=rng)
+        layouts.flat_csv(
+            path,
+            projects,
+            province_labels=["Bắc Ninh", "tỉnh Bắc Ninh"],
+            number_style="en",
+            bom=False,
+            labels=LABELS,
+            rng=rng,
+        )
         done(path, _received(rng, y))
 
     # Hậu Giang: sectioned, numbers; 2019 sent again corrected (the first file is superseded).
@@ -314,29 +401,69 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
             wrong = [p for p in projects]
             saved = wrong[0].local_k, wrong[0].central_k
             wrong[0].local_k, wrong[0].central_k = saved[0] * 10, saved[1] * 10  # a typo, corrected later
-            layouts.sectioned_xlsx(path, wrong, province_title="tỉnh Hậu Giang", year=y, unit="triệu đồng",
-                                   number_style="number", unit_place="header", with_type=False, with_content=True,
-                                   labels=LABELS, rng=rng)
+            layouts.sectioned_xlsx(
+                path,
+                wrong,
+                province_title="tỉnh Hậu Giang",
+                year=y,
+                unit="triệu đồng",
+                number_style="number",
+                unit_place="header",
+                with_type=False,
+                with_content=True,
+                labels=LABELS,
+                rng=rng,
+            )
             done(path, datetime(2020, 1, 14, 9, 0))
             wrong[0].local_k, wrong[0].central_k = saved
             path = out / "hau-giang" / str(y) / f"danh-muc-{y}-da-sua.xlsx"
-            layouts.sectioned_xlsx(path, projects, province_title="tỉnh Hậu Giang", year=y, unit="triệu đồng",
-                                   number_style="number", unit_place="header", with_type=False, with_content=True,
-                                   labels=LABELS, rng=rng)
+            layouts.sectioned_xlsx(
+                path,
+                projects,
+                province_title="tỉnh Hậu Giang",
+                year=y,
+                unit="triệu đồng",
+                number_style="number",
+                unit_place="header",
+                with_type=False,
+                with_content=True,
+                labels=LABELS,
+                rng=rng,
+            )
             done(path, datetime(2020, 3, 2, 15, 0))
             continue
-        layouts.sectioned_xlsx(path, projects, province_title="tỉnh Hậu Giang", year=y, unit="triệu đồng",
-                               number_style="number", unit_place="header", with_type=False, with_content=True,
-                               labels=LABELS, rng=rng)
+        layouts.sectioned_xlsx(
+            path,
+            projects,
+            province_title="tỉnh Hậu Giang",
+            year=y,
+            unit="triệu đồng",
+            number_style="number",
+            unit_place="header",
+            with_type=False,
+            with_content=True,
+            labels=LABELS,
+            rng=rng,
+        )
         done(path, _received(rng, y))
 
     # Cần Thơ (city): sectioned with a unit row under the header, nghìn đồng.
     ct = background(planner, "can-tho", "thành phố Cần Thơ", "92", "CT", range(2012, 2025))
     for y, projects in sorted(_by_year(ct.projects).items()):
         path = out / "can-tho" / f"khuyen-cong-{y}.xlsx"
-        layouts.sectioned_xlsx(path, projects, province_title="thành phố Cần Thơ", year=y, unit="nghìn đồng",
-                               number_style="number", unit_place="unit_row", with_type=True, with_content=False,
-                               labels=LABELS, rng=rng)
+        layouts.sectioned_xlsx(
+            path,
+            projects,
+            province_title="thành phố Cần Thơ",
+            year=y,
+            unit="nghìn đồng",
+            number_style="number",
+            unit_place="unit_row",
+            with_type=True,
+            with_content=False,
+            labels=LABELS,
+            rng=rng,
+        )
         done(path, _received(rng, y))
 
     # Nghệ An: sectioned, amounts in tỷ đồng; one CSV year with two rows a province officer must fix.
@@ -345,19 +472,49 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
         if y == 2018:
             path = out / "nghe-an" / f"de-an-{y}.csv"
             bad = [
-                {"Tỉnh": "Nghệ An", "Năm": "2018", "Cấp": "KCĐP", "Mã đề án": "NA-2018-ĐP-99",
-                 "Tên đề án": "Hỗ trợ ứng dụng máy móc thiết bị tiên tiến chế biến chè",
-                 "Kinh phí KCĐP (đồng)": "chưa có số liệu", "Tình trạng": "Đang thực hiện"},
-                {"Tỉnh": "Nghệ An", "Năm": "2018", "Cấp": "Dự phòng", "Mã đề án": "NA-2018-ĐP-98",
-                 "Tên đề án": "Tham gia hội chợ, triển lãm hàng CNNT khu vực", "Kinh phí KCĐP (đồng)": "150.000.000"},
+                {
+                    "Tỉnh": "Nghệ An",
+                    "Năm": "2018",
+                    "Cấp": "KCĐP",
+                    "Mã đề án": "NA-2018-ĐP-99",
+                    "Tên đề án": "Hỗ trợ ứng dụng máy móc thiết bị tiên tiến chế biến chè",
+                    "Kinh phí KCĐP (đồng)": "chưa có số liệu",
+                    "Tình trạng": "Đang thực hiện",
+                },
+                {
+                    "Tỉnh": "Nghệ An",
+                    "Năm": "2018",
+                    "Cấp": "Dự phòng",
+                    "Mã đề án": "NA-2018-ĐP-98",
+                    "Tên đề án": "Tham gia hội chợ, triển lãm hàng CNNT khu vực",
+                    "Kinh phí KCĐP (đồng)": "150.000.000",
+                },
             ]
-            layouts.flat_csv(path, projects, province_labels=["Nghệ An"], number_style="vi", bom=True,
-                             labels=LABELS, rng=rng, extra_rows=bad)
+            layouts.flat_csv(
+                path,
+                projects,
+                province_labels=["Nghệ An"],
+                number_style="vi",
+                bom=True,
+                labels=LABELS,
+                rng=rng,
+                extra_rows=bad,
+            )
         else:
             path = out / "nghe-an" / str(y) / "danh-muc.xlsx"
-            layouts.sectioned_xlsx(path, projects, province_title="tỉnh Nghệ An", year=y, unit="tỷ đồng",
-                                   number_style="number", unit_place="header", with_type=True, with_content=True,
-                                   labels=LABELS, rng=rng)
+            layouts.sectioned_xlsx(
+                path,
+                projects,
+                province_title="tỉnh Nghệ An",
+                year=y,
+                unit="tỷ đồng",
+                number_style="number",
+                unit_place="header",
+                with_type=True,
+                with_content=True,
+                labels=LABELS,
+                rng=rng,
+            )
         done(path, _received(rng, y))
 
     # 2025: the post-reform units report (Resolution 202/2025/QH15).
@@ -370,9 +527,19 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     ):
         plan = post_reform(planner, key, name, olds, prefix)
         path = out / "2025" / key / "danh-muc-de-an-khuyen-cong-2025.xlsx"
-        layouts.sectioned_xlsx(path, plan.projects, province_title=name, year=2025, unit="triệu đồng",
-                               number_style="number", unit_place="header", with_type=True, with_content=True,
-                               labels=LABELS, rng=rng)
+        layouts.sectioned_xlsx(
+            path,
+            plan.projects,
+            province_title=name,
+            year=2025,
+            unit="triệu đồng",
+            number_style="number",
+            unit_place="header",
+            with_type=True,
+            with_content=True,
+            labels=LABELS,
+            rng=rng,
+        )
         done(path, _received(rng, 2025) - timedelta(days=200))
         reformed.append(plan)
 
@@ -391,9 +558,9 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     surveys.check_targets(all_outcomes["94"], [r for rows in all_outcomes.values() for r in rows])
     for p in provinces:
         surveys.write_outcomes(raw_dir, p.key, titles[p.old_code], all_outcomes[p.old_code], done)
-        surveys.write_plans(raw_dir, p.key, titles[p.old_code], p.old_code,
-                            surveys.plan_lines(p, p.old_code, srng), srng, done)
+        surveys.write_plans(
+            raw_dir, p.key, titles[p.old_code], p.old_code, surveys.plan_lines(p, p.old_code, srng), srng, done
+        )
     for p in reformed:
-        surveys.write_plans(raw_dir, f"2025/{p.key}", p.name, "",
-                            surveys.plan_lines(p, "", srng), srng, done)
+        surveys.write_plans(raw_dir, f"2025/{p.key}", p.name, "", surveys.plan_lines(p, "", srng), srng, done)
     return sorted(written)

@@ -18,7 +18,12 @@ import xlsxwriter
 
 from .plan import Project
 
-UNIT_DIVISOR = {"đồng": Decimal("0.001"), "nghìn đồng": Decimal(1), "triệu đồng": Decimal(1000), "tỷ đồng": Decimal(1_000_000)}
+UNIT_DIVISOR = {
+    "đồng": Decimal("0.001"),
+    "nghìn đồng": Decimal(1),
+    "triệu đồng": Decimal(1000),
+    "tỷ đồng": Decimal(1_000_000),
+}
 UNIT_HEADER = {"đồng": "đồng", "nghìn đồng": "1.000đ", "triệu đồng": "triệu đồng", "tỷ đồng": "tỷ đồng"}
 FIXED_TIME = datetime(2025, 1, 1)
 
@@ -68,8 +73,20 @@ def _type_text(p: Project, labels: dict, rng) -> str:
     return rng.choice(labels[p.beneficiaries[0].type])
 
 
-def sectioned_xlsx(path: Path, projects: list[Project], *, province_title: str | None, year: int, unit: str,
-                   number_style: str, unit_place: str, with_type: bool, with_content: bool, labels, rng) -> None:
+def sectioned_xlsx(
+    path: Path,
+    projects: list[Project],
+    *,
+    province_title: str | None,
+    year: int,
+    unit: str,
+    number_style: str,
+    unit_place: str,
+    with_type: bool,
+    with_content: bool,
+    labels,
+    rng,
+) -> None:
     """The ministry's reporting form as most provinces fill it in."""
     wb = _workbook(path)
     ws = wb.add_worksheet(f"Năm {year}" if rng.random() < 0.5 else "Sheet1")
@@ -94,8 +111,9 @@ def sectioned_xlsx(path: Path, projects: list[Project], *, province_title: str |
     ws.write(r + 1, 0, "SỞ CÔNG THƯƠNG")
     ws.write(r + 1, last - 3, "Độc lập - Tự do - Hạnh phúc")
     ws.merge_range(r + 3, 0, r + 3, last, f"DANH MỤC ĐỀ ÁN KHUYẾN CÔNG NĂM {year}", bold)
-    ws.merge_range(r + 4, 0, r + 4, last,
-                   f"(Kèm theo Báo cáo số {rng.randint(10, 99)}/BC-SCT ngày 15 tháng 01 năm {year + 1})")
+    ws.merge_range(
+        r + 4, 0, r + 4, last, f"(Kèm theo Báo cáo số {rng.randint(10, 99)}/BC-SCT ngày 15 tháng 01 năm {year + 1})"
+    )
     r = 5
     if unit_place == "dvt":
         ws.write(r, last - 2, f"ĐVT: {unit}")
@@ -165,17 +183,31 @@ def sectioned_xlsx(path: Path, projects: list[Project], *, province_title: str |
     wb.close()
 
 
-def yearly_sheets_xlsx(path: Path, by_year: dict[int, list[Project]], *, province_title: str, unit: str,
-                       labels, rng) -> None:
+def yearly_sheets_xlsx(
+    path: Path, by_year: dict[int, list[Project]], *, province_title: str, unit: str, labels, rng
+) -> None:
     """One sheet per year and an instructions sheet; amounts in the header's unit, as numbers."""
     wb = _workbook(path)
     guide = wb.add_worksheet("Hướng dẫn")
     guide.write(0, 0, "Hướng dẫn điền biểu: mỗi năm một sheet; kinh phí ghi theo đơn vị nghìn đồng.")
     guide.write(1, 0, "Nguồn kinh phí: KCQG (khuyến công quốc gia) hoặc KCĐP (khuyến công địa phương).")
     u = UNIT_HEADER[unit]
-    header = ["STT", "Mã số", "Tên đề án khuyến công", "Nguồn kinh phí", "Lĩnh vực", "Cơ sở thụ hưởng",
-              "Địa chỉ", f"Kinh phí NSTW ({u})", f"Kinh phí NSĐP ({u})", f"Vốn đối ứng ({u})",
-              f"Tổng kinh phí ({u})", "Giải quyết việc làm", "Số người được đào tạo", "Tiến độ"]
+    header = [
+        "STT",
+        "Mã số",
+        "Tên đề án khuyến công",
+        "Nguồn kinh phí",
+        "Lĩnh vực",
+        "Cơ sở thụ hưởng",
+        "Địa chỉ",
+        f"Kinh phí NSTW ({u})",
+        f"Kinh phí NSĐP ({u})",
+        f"Vốn đối ứng ({u})",
+        f"Tổng kinh phí ({u})",
+        "Giải quyết việc làm",
+        "Số người được đào tạo",
+        "Tiến độ",
+    ]
     for year, projects in sorted(by_year.items()):
         ws = wb.add_worksheet(f"Năm {year}")
         ws.write(0, 0, f"SỞ CÔNG THƯƠNG {province_title.upper()}")
@@ -184,8 +216,7 @@ def yearly_sheets_xlsx(path: Path, by_year: dict[int, list[Project]], *, provinc
             ws.write(3, c, h)
         r = 4
         for n, p in enumerate(projects, 1):
-            row = [n, p.code, p.name, rng.choice(labels["level"][p.level]), p.wording,
-                   _beneficiary_text(p), p.location]
+            row = [n, p.code, p.name, rng.choice(labels["level"][p.level]), p.wording, _beneficiary_text(p), p.location]
             for c, v in enumerate(row):
                 ws.write(r, c, v)
             for i, v in enumerate([p.central_k, p.local_k, p.contribution_k, p.state_k + p.contribution_k]):
@@ -198,8 +229,9 @@ def yearly_sheets_xlsx(path: Path, by_year: dict[int, list[Project]], *, provinc
             ws.write(r, 13, rng.choice(labels["status"][p.status]))
             r += 1
         ws.write(r, 2, "Tổng cộng")
-        ws.write_formula(r, 10, f"=SUM(K5:K{r})", None,
-                         float(sum(amount(p.state_k + p.contribution_k, unit) for p in projects)))
+        ws.write_formula(
+            r, 10, f"=SUM(K5:K{r})", None, float(sum(amount(p.state_k + p.contribution_k, unit) for p in projects))
+        )
     wb.close()
 
 
@@ -209,9 +241,21 @@ def year_sections_xlsx(path: Path, by_year: dict[int, list[Project]], *, provinc
     ws = wb.add_worksheet("Tổng hợp")
     ws.write(0, 0, f"UBND {province_title.upper()}")
     ws.write(2, 0, f"TỔNG HỢP ĐỀ ÁN KHUYẾN CÔNG GIAI ĐOẠN {min(by_year)} - {max(by_year)}")
-    header = ["TT", "Tên đề án", "Cấp", "Nội dung", "Đơn vị thực hiện", "Loại hình", "Địa bàn",
-              "NS Trung ương (đồng)", "NS tỉnh (đồng)", "Kinh phí đơn vị thụ hưởng (đồng)",
-              "Số lao động có việc làm", "Số học viên", "Tình trạng"]
+    header = [
+        "TT",
+        "Tên đề án",
+        "Cấp",
+        "Nội dung",
+        "Đơn vị thực hiện",
+        "Loại hình",
+        "Địa bàn",
+        "NS Trung ương (đồng)",
+        "NS tỉnh (đồng)",
+        "Kinh phí đơn vị thụ hưởng (đồng)",
+        "Số lao động có việc làm",
+        "Số học viên",
+        "Tình trạng",
+    ]
     for c, h in enumerate(header):
         ws.write(4, c, h)
     r = 5
@@ -220,8 +264,15 @@ def year_sections_xlsx(path: Path, by_year: dict[int, list[Project]], *, provinc
         ws.write(r, 0, f"{letter}. Năm {year}")
         r += 1
         for n, p in enumerate(projects, 1):
-            row = [n, p.name, rng.choice(labels["level"][p.level]), p.wording, _beneficiary_text(p),
-                   _type_text(p, labels["type"], rng), p.location]
+            row = [
+                n,
+                p.name,
+                rng.choice(labels["level"][p.level]),
+                p.wording,
+                _beneficiary_text(p),
+                _type_text(p, labels["type"], rng),
+                p.location,
+            ]
             for c, v in enumerate(row):
                 ws.write(r, c, v)
             for k, v in enumerate([p.central_k, p.local_k, p.contribution_k]):
@@ -239,22 +290,63 @@ def year_sections_xlsx(path: Path, by_year: dict[int, list[Project]], *, provinc
     wb.close()
 
 
-def flat_csv(path: Path, projects: list[Project], *, province_labels: list[str], number_style: str, bom: bool,
-             labels, rng, extra_rows: list[dict] | None = None) -> None:
+def flat_csv(
+    path: Path,
+    projects: list[Project],
+    *,
+    province_labels: list[str],
+    number_style: str,
+    bom: bool,
+    labels,
+    rng,
+    extra_rows: list[dict] | None = None,
+) -> None:
     """A flat export: one row per project, the province and level in columns, money in đồng as text."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = ["STT", "Tỉnh", "Năm", "Cấp", "Mã đề án", "Tên đề án", "Nội dung hỗ trợ", "Đơn vị thụ hưởng",
-              "Loại hình", "Địa bàn", "Kinh phí KCQG (đồng)", "Kinh phí KCĐP (đồng)", "Vốn đối ứng (đồng)",
-              "Tổng kinh phí (đồng)", "Việc làm tạo mới", "Số học viên", "Tình trạng"]
+    header = [
+        "STT",
+        "Tỉnh",
+        "Năm",
+        "Cấp",
+        "Mã đề án",
+        "Tên đề án",
+        "Nội dung hỗ trợ",
+        "Đơn vị thụ hưởng",
+        "Loại hình",
+        "Địa bàn",
+        "Kinh phí KCQG (đồng)",
+        "Kinh phí KCĐP (đồng)",
+        "Vốn đối ứng (đồng)",
+        "Tổng kinh phí (đồng)",
+        "Việc làm tạo mới",
+        "Số học viên",
+        "Tình trạng",
+    ]
     fmt = vi_text if number_style == "vi" else en_text
     rows = []
     for n, p in enumerate(projects, 1):
-        money = [fmt(amount(v, "đồng")) if v else "" for v in
-                 (p.central_k, p.local_k, p.contribution_k, p.state_k + p.contribution_k)]
-        rows.append([n, rng.choice(province_labels), p.year, rng.choice(labels["level"][p.level]), p.code, p.name,
-                     p.wording, "; ".join(b.name for b in p.beneficiaries), _type_text(p, labels["type"], rng),
-                     p.location, *money, "" if p.jobs is None else p.jobs,
-                     "" if p.trainees is None else p.trainees, rng.choice(labels["status"][p.status])])
+        money = [
+            fmt(amount(v, "đồng")) if v else ""
+            for v in (p.central_k, p.local_k, p.contribution_k, p.state_k + p.contribution_k)
+        ]
+        rows.append(
+            [
+                n,
+                rng.choice(province_labels),
+                p.year,
+                rng.choice(labels["level"][p.level]),
+                p.code,
+                p.name,
+                p.wording,
+                "; ".join(b.name for b in p.beneficiaries),
+                _type_text(p, labels["type"], rng),
+                p.location,
+                *money,
+                "" if p.jobs is None else p.jobs,
+                "" if p.trainees is None else p.trainees,
+                rng.choice(labels["status"][p.status]),
+            ]
+        )
     for extra in extra_rows or []:
         rows.append([len(rows) + 1] + [extra.get(h, "") for h in header[1:]])
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:

@@ -22,8 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .. import reference
-from . import layouts, surveys
-from . import survey_layouts
+from . import layouts, survey_layouts, surveys
 from .generator import DEFAULT_SEED, LABELS, _by_year, _districts, _facility_type, _received, _stamp, write_demo
 from .plan import CENTRE, Planner, ProvincePlan
 from .vocabulary import TYPE_LABEL
@@ -106,21 +105,37 @@ def _projects(planner: Planner, plan: ProvincePlan, years, code: str) -> None:
             plan.projects.append(planner.project(year, level, content, facilities, code, f"{CENTRE} {plan.name}"))
 
 
-def _write_registers(raw_dir: Path, plan: ProvincePlan, rng: random.Random, style: int, labels_csv: list[str],
-                     done) -> None:
+def _write_registers(
+    raw_dir: Path, plan: ProvincePlan, rng: random.Random, style: int, labels_csv: list[str], done
+) -> None:
     """One register per year in the province's layout; interim reports, corrections and copies."""
     out = raw_dir / "projects" / plan.key
     by_year = _by_year(plan.projects)
     sectioned = SECTIONED[style % len(SECTIONED)]
     as_csv = style % 7 == 3
     for year, projects in sorted(by_year.items()):
-        def write(path: Path, rows) -> None:
+
+        def write(path: Path, rows, year: int = year) -> None:
             if as_csv:
-                layouts.flat_csv(path, rows, province_labels=labels_csv, number_style=rng.choice(["vi", "en"]),
-                                 bom=rng.random() < 0.5, labels=LABELS, rng=rng)
+                layouts.flat_csv(
+                    path,
+                    rows,
+                    province_labels=labels_csv,
+                    number_style=rng.choice(["vi", "en"]),
+                    bom=rng.random() < 0.5,
+                    labels=LABELS,
+                    rng=rng,
+                )
             else:
-                layouts.sectioned_xlsx(path, rows, province_title=plan.name if style % 4 else None, year=year,
-                                       labels=LABELS, rng=rng, **sectioned)
+                layouts.sectioned_xlsx(
+                    path,
+                    rows,
+                    province_title=plan.name if style % 4 else None,
+                    year=year,
+                    labels=LABELS,
+                    rng=rng,
+                    **sectioned,
+                )
 
         ext = "csv" if as_csv else "xlsx"
         received = _received(rng, year)
@@ -146,8 +161,9 @@ def _write_registers(raw_dir: Path, plan: ProvincePlan, rng: random.Random, styl
             done(copy, received + timedelta(days=3))
 
 
-def _census(builder: surveys.CensusBuilder, plan: ProvincePlan, code: str, size: int,
-            rng: random.Random) -> dict[int, list[dict]]:
+def _census(
+    builder: surveys.CensusBuilder, plan: ProvincePlan, code: str, size: int, rng: random.Random
+) -> dict[int, list[dict]]:
     """A 2018 census wave of `size` facilities (every supported facility among them) and a 2022
     supplement that re-surveys some (with or without their code) and adds new ones."""
     helped = surveys.supported(plan)
@@ -155,8 +171,10 @@ def _census(builder: surveys.CensusBuilder, plan: ProvincePlan, code: str, size:
     facilities = surveys.first_wave(builder, helped, code, size, rng)
     first = [{"f": f, "name": f.name, "code": f.code} for f in facilities]
     n_new, n_again = size // 12, size // 10
-    second = [{"f": f, "name": f.name, "code": f.code if rng.random() < 0.7 else None}
-              for f in (builder.facility(code) for _ in range(n_new))]
+    second = [
+        {"f": f, "name": f.name, "code": f.code if rng.random() < 0.7 else None}
+        for f in (builder.facility(code) for _ in range(n_new))
+    ]
     for f in rng.sample(facilities, n_again):
         if rng.random() < 0.6:
             second.append({"f": f, "name": f.name, "code": f.code})
@@ -186,8 +204,9 @@ def _old_province(task: tuple) -> list[tuple[str, float]]:
         folder = raw_dir / "census" / plan.key / str(year)
         if i == 0:
             path = folder / f"phieu-dieu-tra-co-so-cnnt-{year}.xlsx"
-            survey_layouts.census_by_district_xlsx(path, rows, year=year, province_title=name, labels=TYPE_LABEL,
-                                                   rng=srng)
+            survey_layouts.census_by_district_xlsx(
+                path, rows, year=year, province_title=name, labels=TYPE_LABEL, rng=srng
+            )
         else:
             path = folder / f"dieu-tra-bo-sung-{year}.xlsx"
             survey_layouts.census_flat_xlsx(path, rows, year=year, province_title=name, labels=TYPE_LABEL, rng=srng)
@@ -209,15 +228,30 @@ def _new_unit(task: tuple) -> list[tuple[str, float]]:
     for i in range(rng.randint(30, 60)):
         level = "national" if i < 3 else "local"
         content = planner.random_content(level)
-        facilities = [] if content in ("information", "program_management") else \
-            [planner.facility(_facility_type(rng)) for _ in range(_beneficiary_count(rng) if content in PRODUCTION else 1)]
-        plan.projects.append(planner.project(2025, level, content, facilities, rng.choice(old_codes), f"{CENTRE} {name}"))
+        facilities = (
+            []
+            if content in ("information", "program_management")
+            else [
+                planner.facility(_facility_type(rng))
+                for _ in range(_beneficiary_count(rng) if content in PRODUCTION else 1)
+            ]
+        )
+        plan.projects.append(
+            planner.project(2025, level, content, facilities, rng.choice(old_codes), f"{CENTRE} {name}")
+        )
     _finish(planner, plan, f"N{code}")
     written, done = _recorder()
 
     path = raw_dir / "projects" / "2025" / plan.key / "danh-muc-de-an-khuyen-cong-2025.xlsx"
-    layouts.sectioned_xlsx(path, plan.projects, province_title=name, year=2025, labels=LABELS, rng=rng,
-                           **SECTIONED[int(code) % len(SECTIONED)])
+    layouts.sectioned_xlsx(
+        path,
+        plan.projects,
+        province_title=name,
+        year=2025,
+        labels=LABELS,
+        rng=rng,
+        **SECTIONED[int(code) % len(SECTIONED)],
+    )
     done(path, _received(rng, 2025) - timedelta(days=200))
     surveys.write_plans(raw_dir, f"2025/{plan.key}", name, "", surveys.plan_lines(plan, "", rng), rng, done)
     return written
@@ -243,8 +277,11 @@ def write_national(raw_dir: Path, seed: int = DEFAULT_SEED, workers: int = 2) ->
     olds_of = mapping.groupby("province_code_2025")["province_code"].apply(list).to_dict()
     new = reference.provinces_2025()
     tasks_old = [(raw_dir, seed, i, code, name, sizes[code]) for i, (code, name) in enumerate(extra_old)]
-    tasks_new = [(raw_dir, seed, r.province_code, r.province_full_name, olds_of[r.province_code])
-                 for r in new.itertuples() if r.province_code not in DEMO_2025]
+    tasks_new = [
+        (raw_dir, seed, r.province_code, r.province_full_name, olds_of[r.province_code])
+        for r in new.itertuples()
+        if r.province_code not in DEMO_2025
+    ]
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         # Largest censuses first, so that the two workers finish together.
         order = sorted(tasks_old, key=lambda t: -t[5])

@@ -86,15 +86,26 @@ class Planner:
         return Project(year, level, content, wording, name, beneficiaries, location)
 
     def random_content(self, level: str) -> str:
-        options = ["demo_model"] * 6 + ["product_development"] * 2 + ["trade_promotion"] * 2 + [
-            "cleaner_production", "training_capacity", "consulting", "information", "program_management",
-            "clusters_linkage"]
+        options = (
+            ["demo_model"] * 6
+            + ["product_development"] * 2
+            + ["trade_promotion"] * 2
+            + [
+                "cleaner_production",
+                "training_capacity",
+                "consulting",
+                "information",
+                "program_management",
+                "clusters_linkage",
+            ]
+        )
         if level == "national":
             options = ["demo_model"] * 5 + ["product_development", "trade_promotion", "cleaner_production"]
         return self.rng.choice(options)
 
-    def fill_amounts(self, projects: list[Project], state_total_k: int | None = None,
-                     contribution_total_k: int | None = None) -> None:
+    def fill_amounts(
+        self, projects: list[Project], state_total_k: int | None = None, contribution_total_k: int | None = None
+    ) -> None:
         weights = [self.rng.lognormvariate(0, 0.6) * (3 if p.level == "national" else 1) for p in projects]
         if state_total_k is None:
             state = [int(w * self.rng.randint(250, 450) * 1000) for w in weights]
@@ -105,8 +116,12 @@ class Planner:
                 p.central_k = s
             else:
                 p.local_k = s
-        cw = [0.0 if p.content in ("information", "program_management", "training_capacity") else
-              self.rng.uniform(1.5, 5.0) * w for p, w in zip(projects, weights)]
+        cw = [
+            0.0
+            if p.content in ("information", "program_management", "training_capacity")
+            else self.rng.uniform(1.5, 5.0) * w
+            for p, w in zip(projects, weights)
+        ]
         if contribution_total_k is None:
             contribution = [int(s * c / w) if w else 0 for s, c, w in zip(state, cw, weights)]
         else:

@@ -7,8 +7,13 @@ from pathlib import Path
 
 from .layouts import _workbook, amount, en_text
 
-CSV_TYPE = {"sme": "DNNVV", "cooperative": "HTX", "cooperative_group": "THT", "household_business": "HKD",
-            "establishment": "Cơ sở"}
+CSV_TYPE = {
+    "sme": "DNNVV",
+    "cooperative": "HTX",
+    "cooperative_group": "THT",
+    "household_business": "HKD",
+    "establishment": "Cơ sở",
+}
 CENSUS_PERSONAL = ["Họ tên chủ cơ sở", "Điện thoại", "Số CCCD/CMND"]
 
 
@@ -29,8 +34,18 @@ def census_by_district_xlsx(path: Path, rows: list[dict], *, year: int, province
     """A census wave grouped under district section rows ("I. Huyện Mỹ Xuyên"); year only in the title."""
     wb = _workbook(path)
     ws = wb.add_worksheet("Danh sách cơ sở")
-    header = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề sản xuất", "Xã/Phường/Thị trấn",
-              *CENSUS_PERSONAL, "Số lao động", "Doanh thu năm (triệu đồng)", "Năm thành lập"]
+    header = [
+        "STT",
+        "Mã cơ sở",
+        "Tên cơ sở",
+        "Loại hình",
+        "Ngành nghề sản xuất",
+        "Xã/Phường/Thị trấn",
+        *CENSUS_PERSONAL,
+        "Số lao động",
+        "Doanh thu năm (triệu đồng)",
+        "Năm thành lập",
+    ]
     _title(ws, province_title, f"KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM {year}", len(header) - 3)
     for c, h in enumerate(header):
         ws.write(5, c, h)
@@ -48,9 +63,20 @@ def census_by_district_xlsx(path: Path, rows: list[dict], *, year: int, province
         r += 1
         for n, row in enumerate(group, 1):
             f = row["f"]
-            values = [n, row["code"], row["name"], rng.choice(labels[row.get("type", f.type)]), f.product,
-                      f.commune, f.owner, _phone_cell(f.phone, rng), f.national_id, f.employees,
-                      float(amount(f.revenue_k, "triệu đồng")), f.founded]
+            values = [
+                n,
+                row["code"],
+                row["name"],
+                rng.choice(labels[row.get("type", f.type)]),
+                f.product,
+                f.commune,
+                f.owner,
+                _phone_cell(f.phone, rng),
+                f.national_id,
+                f.employees,
+                float(amount(f.revenue_k, "triệu đồng")),
+                f.founded,
+            ]
             for c, v in enumerate(values):
                 if v is not None:
                     ws.write(r, c, v)
@@ -62,49 +88,138 @@ def census_by_district_xlsx(path: Path, rows: list[dict], *, year: int, province
     wb.close()
 
 
-def census_flat_xlsx(path: Path, rows: list[dict], *, year: int, province_title: str, labels, rng,
-                     bad_rows: bool = False) -> None:
+def census_flat_xlsx(
+    path: Path, rows: list[dict], *, year: int, province_title: str, labels, rng, bad_rows: bool = False
+) -> None:
     """A supplementary wave: district and survey year in columns, revenue in nghìn đồng."""
     wb = _workbook(path)
     ws = wb.add_worksheet(f"Bổ sung {year}")
-    header = ["TT", "Mã số cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/Phường/Thị trấn", "Huyện",
-              "Họ và tên chủ cơ sở", "Số điện thoại", "Số CMND/CCCD", "Lao động", "Doanh thu (1.000đ)",
-              "Năm bắt đầu hoạt động", "Năm điều tra"]
+    header = [
+        "TT",
+        "Mã số cơ sở",
+        "Tên cơ sở",
+        "Loại hình",
+        "Ngành nghề",
+        "Xã/Phường/Thị trấn",
+        "Huyện",
+        "Họ và tên chủ cơ sở",
+        "Số điện thoại",
+        "Số CMND/CCCD",
+        "Lao động",
+        "Doanh thu (1.000đ)",
+        "Năm bắt đầu hoạt động",
+        "Năm điều tra",
+    ]
     _title(ws, province_title, "DANH SÁCH CƠ SỞ CNNT ĐIỀU TRA BỔ SUNG", len(header) - 3)
     for c, h in enumerate(header):
         ws.write(5, c, h)
     r = 6
     for n, row in enumerate(rows, 1):
         f = row["f"]
-        values = [n, row["code"], row["name"], rng.choice(labels[row.get("type", f.type)]), f.product, f.commune,
-                  f.district, f.owner, _phone_cell(f.phone, rng), f.national_id, f.employees, f.revenue_k,
-                  f.founded, year]
+        values = [
+            n,
+            row["code"],
+            row["name"],
+            rng.choice(labels[row.get("type", f.type)]),
+            f.product,
+            f.commune,
+            f.district,
+            f.owner,
+            _phone_cell(f.phone, rng),
+            f.national_id,
+            f.employees,
+            f.revenue_k,
+            f.founded,
+            year,
+        ]
         for c, v in enumerate(values):
             if v is not None:
                 ws.write(r, c, v)
         r += 1
     if bad_rows:  # two rows an officer must fix: no facility name; a head count written in words
-        ws.write_row(r, 0, [r - 5, None, None, "Hộ kinh doanh", "bánh pía", "Xã Đại Tâm", "Mỹ Xuyên",
-                            "Trần Văn Bảy", "0913 555 012", "094123456789", 4, 250_000, 2010, year])
-        ws.write_row(r + 1, 0, [r - 4, None, "Hộ kinh doanh Bánh pía Út Bảy 77", "Hộ kinh doanh", "bánh pía",
-                                "Xã Đại Tâm", "Mỹ Xuyên", "Lâm Thị Hoa", "0918.222.333", "094198765432",
-                                "khoảng 10", 300_000, 2012, year])
+        ws.write_row(
+            r,
+            0,
+            [
+                r - 5,
+                None,
+                None,
+                "Hộ kinh doanh",
+                "bánh pía",
+                "Xã Đại Tâm",
+                "Mỹ Xuyên",
+                "Trần Văn Bảy",
+                "0913 555 012",
+                "094123456789",
+                4,
+                250_000,
+                2010,
+                year,
+            ],
+        )
+        ws.write_row(
+            r + 1,
+            0,
+            [
+                r - 4,
+                None,
+                "Hộ kinh doanh Bánh pía Út Bảy 77",
+                "Hộ kinh doanh",
+                "bánh pía",
+                "Xã Đại Tâm",
+                "Mỹ Xuyên",
+                "Lâm Thị Hoa",
+                "0918.222.333",
+                "094198765432",
+                "khoảng 10",
+                300_000,
+                2012,
+                year,
+            ],
+        )
     wb.close()
 
 
 def census_csv(path: Path, rows: list[dict], *, year: int, province_label: str) -> None:
     """A census export as CSV (UTF-8, no BOM), revenue as English-style text in đồng."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = ["Mã cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/Phường", "Huyện", "Tỉnh",
-              "Họ tên chủ cơ sở", "Điện thoại", "Số CCCD", "Số lao động", "Doanh thu năm (đồng)", "Năm điều tra"]
+    header = [
+        "Mã cơ sở",
+        "Tên cơ sở",
+        "Loại hình",
+        "Ngành nghề",
+        "Xã/Phường",
+        "Huyện",
+        "Tỉnh",
+        "Họ tên chủ cơ sở",
+        "Điện thoại",
+        "Số CCCD",
+        "Số lao động",
+        "Doanh thu năm (đồng)",
+        "Năm điều tra",
+    ]
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
         for row in rows:
             f = row["f"]
-            writer.writerow([row["code"] or "", row["name"], CSV_TYPE[row.get("type", f.type)],
-                             f.product, f.commune, f.district, province_label, f.owner, f.phone, f.national_id,
-                             f.employees, en_text(amount(f.revenue_k, "đồng")), year])
+            writer.writerow(
+                [
+                    row["code"] or "",
+                    row["name"],
+                    CSV_TYPE[row.get("type", f.type)],
+                    f.product,
+                    f.commune,
+                    f.district,
+                    province_label,
+                    f.owner,
+                    f.phone,
+                    f.national_id,
+                    f.employees,
+                    en_text(amount(f.revenue_k, "đồng")),
+                    year,
+                ]
+            )
 
 
 def outcomes_xlsx(path: Path, rows: list[dict], *, year: int, province_title: str) -> None:
@@ -126,9 +241,20 @@ def outcomes_xlsx(path: Path, rows: list[dict], *, year: int, province_title: st
     r = 7
     for n, row in enumerate(rows, 1):
         p, b = row["project"], row["facility"]
-        values = [n, p.code, b.name, p.year, row["unit"], row["o0"], row["o1"], row["w0"], row["w1"],
-                  float(amount(row["r0"], "triệu đồng")), float(amount(int(row["r1"]), "triệu đồng")),
-                  row["new_jobs"]]
+        values = [
+            n,
+            p.code,
+            b.name,
+            p.year,
+            row["unit"],
+            row["o0"],
+            row["o1"],
+            row["w0"],
+            row["w1"],
+            float(amount(row["r0"], "triệu đồng")),
+            float(amount(int(row["r1"]), "triệu đồng")),
+            row["new_jobs"],
+        ]
         for c, v in enumerate(values):
             if v is not None:
                 ws.write(r, c, v)
@@ -151,11 +277,29 @@ def plan_year_xlsx(path: Path, lines: list[dict], *, year: int, province_title: 
         ws.write(5, c, h)
     r = 6
     for n, line in enumerate(lines, 1):
-        ws.write_row(r, 0, [n, LEVEL_ROW[line["level"]], line["planned"], line["approved"],
-                            float(amount(line["budget_k"], "triệu đồng"))])
+        ws.write_row(
+            r,
+            0,
+            [
+                n,
+                LEVEL_ROW[line["level"]],
+                line["planned"],
+                line["approved"],
+                float(amount(line["budget_k"], "triệu đồng")),
+            ],
+        )
         r += 1
-    ws.write_row(r, 0, [None, "Tổng cộng", sum(x["planned"] for x in lines), sum(x["approved"] for x in lines),
-                        float(amount(sum(x["budget_k"] for x in lines), "triệu đồng"))])
+    ws.write_row(
+        r,
+        0,
+        [
+            None,
+            "Tổng cộng",
+            sum(x["planned"] for x in lines),
+            sum(x["approved"] for x in lines),
+            float(amount(sum(x["budget_k"] for x in lines), "triệu đồng")),
+        ],
+    )
     wb.close()
 
 
@@ -170,6 +314,16 @@ def plan_years_xlsx(path: Path, lines: list[dict], *, province_title: str, rng) 
     for c, h in enumerate(header):
         ws.write(5, c, h)
     for n, line in enumerate(lines, 1):
-        ws.write_row(5 + n, 0, [n, line["year"], rng.choice(["KCQG", "QG"]) if line["level"] == "national"
-                                else rng.choice(["KCĐP", "ĐP"]), line["planned"], line["budget_k"], line["approved"]])
+        ws.write_row(
+            5 + n,
+            0,
+            [
+                n,
+                line["year"],
+                rng.choice(["KCQG", "QG"]) if line["level"] == "national" else rng.choice(["KCĐP", "ĐP"]),
+                line["planned"],
+                line["budget_k"],
+                line["approved"],
+            ],
+        )
     wb.close()

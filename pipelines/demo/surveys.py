@@ -28,8 +28,7 @@ from .. import reference
 from ..ingest.text import name_key, place_key
 from . import survey_layouts as layouts
 from .plan import Beneficiary, ProvincePlan
-from .vocabulary import (GIVEN_NAMES, LEGAL_FORM, MIDDLE_NAMES, OUTPUT_UNITS, PRODUCTS, SURNAMES,
-                         TYPE_LABEL)
+from .vocabulary import GIVEN_NAMES, LEGAL_FORM, MIDDLE_NAMES, OUTPUT_UNITS, PRODUCTS, SURNAMES, TYPE_LABEL
 
 ST_CENSUS_2018, ST_CENSUS_NEW_2019, ST_CENSUS_RESURVEYED = 2_960, 249, 171  # 2,960 + 249 = 3,209
 ST_GAIN_RANGE = (15.0, 40.0)
@@ -72,36 +71,59 @@ class CensusBuilder:
         rng = self.rng
         owner = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE_NAMES)} {rng.choice(GIVEN_NAMES)}"
         digits = f"09{rng.randint(0, 99_999_999):08d}"
-        phone = rng.choice([digits, f"{digits[:4]} {digits[4:7]} {digits[7:]}", f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"])
-        national_id = rng.choice([f"0{province_code}{rng.randint(0, 999_999_999):09d}",
-                                  f"{rng.randint(300_000_000, 389_999_999)}"])  # CCCD (12) or old CMND (9)
+        phone = rng.choice(
+            [digits, f"{digits[:4]} {digits[4:7]} {digits[7:]}", f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"]
+        )
+        national_id = rng.choice(
+            [f"0{province_code}{rng.randint(0, 999_999_999):09d}", f"{rng.randint(300_000_000, 389_999_999)}"]
+        )  # CCCD (12) or old CMND (9)
         return owner, phone, national_id
 
-    def facility(self, province_code: str, name: str | None = None, ftype: str | None = None,
-                 product: str | None = None, district: str | None = None) -> Facility:
+    def facility(
+        self,
+        province_code: str,
+        name: str | None = None,
+        ftype: str | None = None,
+        product: str | None = None,
+        district: str | None = None,
+    ) -> Facility:
         rng = self.rng
         communes = self.communes[province_code]
         if district:
             communes = [c for c in communes if c[1] == district] or communes
         commune, district = rng.choice(communes)
-        ftype = ftype or rng.choices(["household_business", "establishment", "sme", "cooperative", "cooperative_group"],
-                                     [45, 30, 15, 6, 4])[0]
+        ftype = (
+            ftype
+            or rng.choices(
+                ["household_business", "establishment", "sme", "cooperative", "cooperative_group"], [45, 30, 15, 6, 4]
+            )[0]
+        )
         product = product or rng.choice(PRODUCTS)
         taken = self._taken.setdefault(province_code, set())
         while name is None or (name_key(name), place_key(commune)) in taken:
             given = rng.choice(GIVEN_NAMES)
-            name = f"{rng.choice(LEGAL_FORM[ftype])} {product} {given} {rng.choice(['', 'Út ', 'Bảy ', 'Tư ', 'Hai '])}{rng.randint(1, 999)}"
+            form = rng.choice(LEGAL_FORM[ftype])  # the generator's draws stay in this order (same seed, same files)
+            nickname = rng.choice(["", "Út ", "Bảy ", "Tư ", "Hai "])
+            name = f"{form} {product} {given} {nickname}{rng.randint(1, 999)}"
             name = " ".join(name.split())
         taken.add((name_key(name), place_key(commune)))
         self._serial[province_code] = self._serial.get(province_code, 0) + 1
         owner, phone, national_id = self._person(province_code)
         employees = max(1, int(rng.lognormvariate(1.8, 0.8)))
         return Facility(
-            code=f"CS{province_code}-{self._serial[province_code]:05d}", name=name, type=ftype, product=product,
-            commune=commune, district=district, district_full=self.district_full[(province_code, district)],
+            code=f"CS{province_code}-{self._serial[province_code]:05d}",
+            name=name,
+            type=ftype,
+            product=product,
+            commune=commune,
+            district=district,
+            district_full=self.district_full[(province_code, district)],
             employees=employees,
-            revenue_k=employees * rng.randint(60, 400) * 1000, founded=rng.randint(1985, 2017),
-            owner=owner, phone=phone, national_id=national_id,
+            revenue_k=employees * rng.randint(60, 400) * 1000,
+            founded=rng.randint(1985, 2017),
+            owner=owner,
+            phone=phone,
+            national_id=national_id,
         )
 
     def twin(self, original: Facility, province_code: str) -> Facility:
@@ -133,8 +155,20 @@ def retyped(name: str, rng: random.Random) -> str:
     if kind == "lower":
         return name.lower()
     if kind == "tone":
-        swaps = {"òa": "oà", "óa": "oá", "ỏa": "oả", "õa": "oã", "ọa": "oạ", "ùy": "uỳ", "úy": "uý", "ủy": "uỷ",
-                 "ũy": "uỹ", "ụy": "uỵ", "Hòa": "Hoà", "Thủy": "Thuỷ"}
+        swaps = {
+            "òa": "oà",
+            "óa": "oá",
+            "ỏa": "oả",
+            "õa": "oã",
+            "ọa": "oạ",
+            "ùy": "uỳ",
+            "úy": "uý",
+            "ủy": "uỷ",
+            "ũy": "uỹ",
+            "ụy": "uỵ",
+            "Hòa": "Hoà",
+            "Thủy": "Thuỷ",
+        }
         for a, b in swaps.items():
             name = name.replace(a, b)
         return "  ".join(name.split(" ", 1)) if name else name
@@ -145,14 +179,16 @@ def retyped(name: str, rng: random.Random) -> str:
 
 # --- census -----------------------------------------------------------------------------------
 
-def first_wave(builder: CensusBuilder, helped: list[tuple[Beneficiary, str]], code: str, total: int,
-               rng: random.Random) -> list[Facility]:
+
+def first_wave(
+    builder: CensusBuilder, helped: list[tuple[Beneficiary, str]], code: str, total: int, rng: random.Random
+) -> list[Facility]:
     """A province's first census wave: every facility its projects supported, others up to `total`,
     and four namesakes of other facilities in other communes (which must stay apart), shuffled."""
     facilities = [builder.facility(code, b.name, b.type, b.product, district) for b, district in helped]
     while len(facilities) < total - 4:
         facilities.append(builder.facility(code))
-    for original in rng.sample(facilities[len(helped):], 4):
+    for original in rng.sample(facilities[len(helped) :], 4):
         facilities.append(builder.twin(original, code))
     rng.shuffle(facilities)
     return facilities
@@ -183,7 +219,7 @@ def census_waves(builder: CensusBuilder, plan: ProvincePlan, code: str, rng: ran
             if rng.random() < 0.15:  # registered as a company since the last wave
                 for form in ("Hộ kinh doanh", "Cơ sở"):
                     if name.startswith(form):
-                        name, ftype = "Công ty TNHH" + name[len(form):], "sme"
+                        name, ftype = "Công ty TNHH" + name[len(form) :], "sme"
             second.append({"f": f, "name": name, "code": f.code, "type": ftype})
         else:  # no code this time: only the name and commune can say it is the same facility
             second.append({"f": f, "name": retyped(f.name, rng), "code": None})
@@ -191,8 +227,9 @@ def census_waves(builder: CensusBuilder, plan: ProvincePlan, code: str, rng: ran
     return {waves_years[0]: first, waves_years[1]: second}
 
 
-def write_census(raw_dir: Path, key: str, title: str, code: str, waves: dict[int, list[dict]], rng,
-                 received) -> list[Path]:
+def write_census(
+    raw_dir: Path, key: str, title: str, code: str, waves: dict[int, list[dict]], rng, received
+) -> list[Path]:
     out = []
     for i, (year, rows) in enumerate(sorted(waves.items())):
         if code == "27":
@@ -203,14 +240,16 @@ def write_census(raw_dir: Path, key: str, title: str, code: str, waves: dict[int
             layouts.census_by_district_xlsx(path, rows, year=year, province_title=title, labels=TYPE_LABEL, rng=rng)
         else:
             path = raw_dir / "census" / key / f"{year}" / f"dieu-tra-bo-sung-{year}.xlsx"
-            layouts.census_flat_xlsx(path, rows, year=year, province_title=title, labels=TYPE_LABEL, rng=rng,
-                                     bad_rows=code == "94")
+            layouts.census_flat_xlsx(
+                path, rows, year=year, province_title=title, labels=TYPE_LABEL, rng=rng, bad_rows=code == "94"
+            )
         received(path, datetime(year + 1, 1, 10 + i, 10, 0))
         out.append(path)
     return out
 
 
 # --- outcomes ---------------------------------------------------------------------------------
+
 
 def _gain(rng: random.Random, code: str) -> float:
     if code == "94":
@@ -235,8 +274,21 @@ def outcome_rows(plan: ProvincePlan, code: str, rng: random.Random) -> list[dict
             o1 = round(o0 * (1 + gain) * w1 / w0)
             r0 = rng.randint(300, 8_000) * 1000  # nghìn đồng
             r1 = round(r0 * (1 + max(-0.2, rng.gauss(REVENUE_GAIN_TARGET / 100, 0.08))), -3)
-            rows.append({"project": p, "facility": b, "unit": unit, "o0": o0, "o1": o1, "w0": w0, "w1": w1,
-                         "r0": r0, "r1": r1, "new_jobs": w1 - w0, "survey_year": p.year + 1})
+            rows.append(
+                {
+                    "project": p,
+                    "facility": b,
+                    "unit": unit,
+                    "o0": o0,
+                    "o1": o1,
+                    "w0": w0,
+                    "w1": w1,
+                    "r0": r0,
+                    "r1": r1,
+                    "new_jobs": w1 - w0,
+                    "survey_year": p.year + 1,
+                }
+            )
     if len(rows) > 4:  # facilities that had nothing to measure before support: surveyed, no gain
         rows[1]["w0"] = 0
         rows[3]["o0"] = None
@@ -268,6 +320,7 @@ def write_outcomes(raw_dir: Path, key: str, title: str, rows: list[dict], receiv
 
 # --- plans ------------------------------------------------------------------------------------
 
+
 def plan_lines(plan: ProvincePlan, code: str, rng: random.Random) -> list[dict]:
     lines = []
     years = sorted({p.year for p in plan.projects})
@@ -279,14 +332,16 @@ def plan_lines(plan: ProvincePlan, code: str, rng: random.Random) -> list[dict]:
             spent_k = sum(p.state_k for p in done)
             budget_k = int(round(spent_k * rng.uniform(1.0, 1.15), -4))  # whole 10 triệu
             approved = len(done) + (rng.random() < 0.2)
-            lines.append({"year": year, "level": level, "planned": approved, "approved": approved,
-                          "budget_k": budget_k})
+            lines.append(
+                {"year": year, "level": level, "planned": approved, "approved": approved, "budget_k": budget_k}
+            )
     for line in lines:  # the published plans (st-11, st-12, bg-04, bg-05)
         if code == "24" and (line["year"], line["level"]) == (2024, "local"):
             line.update(planned=18, approved=18, budget_k=3_500_000)
         if code == "94" and line["year"] == 2023:
-            line.update(planned=2 if line["level"] == "national" else 16,
-                        approved=2 if line["level"] == "national" else 16)
+            line.update(
+                planned=2 if line["level"] == "national" else 16, approved=2 if line["level"] == "national" else 16
+            )
     st_2023 = [line for line in lines if code == "94" and line["year"] == 2023]
     total = sum(line["budget_k"] for line in st_2023)
     if st_2023 and total <= 10_000_000:
@@ -300,8 +355,9 @@ def write_plans(raw_dir: Path, key: str, title: str, code: str, lines: list[dict
     if code in ("24", "92"):  # one plan per year, levels as rows under a title naming the year
         for year in sorted({line["year"] for line in lines}):
             path = raw_dir / "plans" / key / f"ke-hoach-khuyen-cong-{year}.xlsx"
-            layouts.plan_year_xlsx(path, [line for line in lines if line["year"] == year], year=year,
-                                   province_title=title)
+            layouts.plan_year_xlsx(
+                path, [line for line in lines if line["year"] == year], year=year, province_title=title
+            )
             received(path, datetime(year - 1, 12, 28, 8, 0) if year > 2012 else datetime(2012, 1, 5, 8, 0))
             out.append(path)
     else:

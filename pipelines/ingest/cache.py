@@ -75,7 +75,7 @@ def _verified(data: bytes) -> bytes:
     if len(data) < head or not data.startswith(_MAGIC):
         raise ValueError("not a parse-cache entry")
     payload = data[head:]
-    if hashlib.sha256(payload).digest() != data[len(_MAGIC):head]:
+    if hashlib.sha256(payload).digest() != data[len(_MAGIC) : head]:
         raise ValueError("checksum mismatch")
     return payload
 
@@ -100,8 +100,9 @@ class ParseCache:
         self.hits = self.misses = self.damaged = 0
 
     def _entry(self, found: FoundFile) -> Path:
-        key = hashlib.sha256("\0".join((found.sha256 or "", found.relative, found.dataset,
-                                        self.fingerprint)).encode()).hexdigest()
+        key = hashlib.sha256(
+            "\0".join((found.sha256 or "", found.relative, found.dataset, self.fingerprint)).encode()
+        ).hexdigest()
         return self.root / key[:2] / f"{key}.pickle"
 
     def get(self, found: FoundFile) -> FileOutcome | None:
@@ -126,7 +127,8 @@ class ParseCache:
                 if not records_file.exists():
                     raise ValueError("records missing")
                 outcome.parsed.records = ArrowRecords.deferred(
-                    detached.rows, detached.keys, lambda: self._records(entry, records_file, found.relative))
+                    detached.rows, detached.keys, lambda: self._records(entry, records_file, found.relative)
+                )
         except Exception:  # a damaged entry (a flipped bit, a truncated write): never loaded, read again
             self._forget(entry)
             self.misses += 1

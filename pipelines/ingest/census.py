@@ -16,10 +16,22 @@ class CensusParser(RegisterParser):
     table_name = "facility table"
     dataset = "census"
     columns = {
-        "facility_code": "VARCHAR", "facility_name": "VARCHAR", "facility_name_key": "VARCHAR",
-        "facility_type": "VARCHAR", "facility_type_raw": "VARCHAR", "industry": "VARCHAR", "commune": "VARCHAR",
-        "commune_key": "VARCHAR", "district": "VARCHAR", "district_key": "VARCHAR", "employees": "INTEGER", "revenue_vnd": "BIGINT",
-        "founded_year": "INTEGER", "year": "INTEGER", "province_code": "VARCHAR", "province_code_2025": "VARCHAR",
+        "facility_code": "VARCHAR",
+        "facility_name": "VARCHAR",
+        "facility_name_key": "VARCHAR",
+        "facility_type": "VARCHAR",
+        "facility_type_raw": "VARCHAR",
+        "industry": "VARCHAR",
+        "commune": "VARCHAR",
+        "commune_key": "VARCHAR",
+        "district": "VARCHAR",
+        "district_key": "VARCHAR",
+        "employees": "INTEGER",
+        "revenue_vnd": "BIGINT",
+        "founded_year": "INTEGER",
+        "year": "INTEGER",
+        "province_code": "VARCHAR",
+        "province_code_2025": "VARCHAR",
         "province_source": "VARCHAR",
     }
     columnar = True  # a national census is 600,000 rows: read column by column (see `record_columns`)
@@ -74,8 +86,10 @@ class CensusParser(RegisterParser):
             value, year_, location = key
             return self.province({"province": value}, ctx, year_, reasons, location or None)
 
-        keys = [(cell, y, ", ".join(filter(None, (c, d))) if good else None)
-                for cell, y, c, d, good in zip(batch.cells("province"), year, commune, district, ok)]
+        keys = [
+            (cell, y, ", ".join(filter(None, (c, d))) if good else None)
+            for cell, y, c, d, good in zip(batch.cells("province"), year, commune, district, ok)
+        ]
         province = batch.read_values(keys, placed)
 
         out: list[dict | None] = []
@@ -85,12 +99,25 @@ class CensusParser(RegisterParser):
                 out.append(None)
                 continue
             place, source = found
-            out.append({
-                "facility_code": code[i], "facility_name": name[i], "facility_name_key": name_key(name[i]),
-                "facility_type": kind[i][0], "facility_type_raw": kind[i][1], "industry": industry[i],
-                "commune": commune[i], "commune_key": place_key(commune[i]), "district": district[i],
-                "district_key": place_key(district[i]), "employees": employees[i], "revenue_vnd": revenue[i],
-                "founded_year": founded[i], "year": year[i], "province_source": source,
-                "province_code": place.code, "province_code_2025": place.code_2025,
-            })
+            out.append(
+                {
+                    "facility_code": code[i],
+                    "facility_name": name[i],
+                    "facility_name_key": name_key(name[i]),
+                    "facility_type": kind[i][0],
+                    "facility_type_raw": kind[i][1],
+                    "industry": industry[i],
+                    "commune": commune[i],
+                    "commune_key": place_key(commune[i]),
+                    "district": district[i],
+                    "district_key": place_key(district[i]),
+                    "employees": employees[i],
+                    "revenue_vnd": revenue[i],
+                    "founded_year": founded[i],
+                    "year": year[i],
+                    "province_source": source,
+                    "province_code": place.code,
+                    "province_code_2025": place.code_2025,
+                }
+            )
         return out

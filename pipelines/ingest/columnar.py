@@ -10,7 +10,6 @@ what the row reader says.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 from itertools import zip_longest
 from typing import TYPE_CHECKING
@@ -81,7 +80,7 @@ def _label_text(value) -> str | None:
     return text
 
 
-def record_rows(parser: "RegisterParser", table: "Table", rows: list[list], numeric: list[str]) -> list[bool]:
+def record_rows(parser: RegisterParser, table: Table, rows: list[list], numeric: list[str]) -> list[bool]:
     """For each data row: True when the row walker would certainly read it as a record; False leaves the
     row to the walker, which decides. Certainly a record: a value (not blank) in a number or identity
     column (so neither blank nor a section), a label that is no subtotal, signature or signing date and
@@ -108,10 +107,17 @@ def record_rows(parser: "RegisterParser", table: "Table", rows: list[list], nume
         if not unresolved:
             break
     # None, a subtotal/signature, or a label that could be a column number: the walker decides
-    plain_label = memo_map(lambda label: label is not None and parser.label_kind(fold(label)) is None
-                           and (COLUMN_NUMBER.match(column_number_text(label) or "") is None), labels)
-    filled = _any_filled(grid, [cols[f] for f in numeric]
-                         + [cols[f] for f in parser.config.row_identity_fields if f in cols])
+    plain_label = memo_map(
+        lambda label: (
+            label is not None
+            and parser.label_kind(fold(label)) is None
+            and (COLUMN_NUMBER.match(column_number_text(label) or "") is None)
+        ),
+        labels,
+    )
+    filled = _any_filled(
+        grid, [cols[f] for f in numeric] + [cols[f] for f in parser.config.row_identity_fields if f in cols]
+    )
     hidden = table.sheet.hidden_rows
     return [plain_label[i] and filled[i] and table.data_start + i not in hidden for i in range(n)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..settings import DATASETS
@@ -112,17 +112,27 @@ def discover(raw_dir: Path) -> list[FoundFile]:
             except OSError as exc:
                 problem = unreadable_reason(exc)
         if problem:
-            found.append(FoundFile(path, relative, dataset, entry.st_size, _mtime(entry.st_mtime), None, problem,
-                                   stamp))
+            found.append(
+                FoundFile(path, relative, dataset, entry.st_size, _mtime(entry.st_mtime), None, problem, stamp)
+            )
             continue
         found.append(FoundFile(path, relative, dataset, st.st_size, _mtime(st.st_mtime), digest, stamp=stamp))
     for folder, error in unreadable:
         relative = relative_name(folder, raw_dir) + "/"
         parts = Path(relative).parts
         dataset = parts[0] if parts and parts[0] in DATASETS else None
-        found.append(FoundFile(folder, relative, dataset, 0, _mtime(0), None,
-                               f"folder that cannot be opened ({error.strerror or error}): none of its files were read; "
-                               "give the refresh permission to read it"))
+        found.append(
+            FoundFile(
+                folder,
+                relative,
+                dataset,
+                0,
+                _mtime(0),
+                None,
+                f"folder that cannot be opened ({error.strerror or error}): none of its files were read; "
+                "give the refresh permission to read it",
+            )
+        )
     return found
 
 
@@ -135,4 +145,4 @@ def unreadable_reason(exc: OSError) -> str:
 
 
 def _mtime(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)

@@ -14,11 +14,10 @@ maps it (combining marks 0xB0–0xB4 left out). VNI marks follow the VNI-Windows
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import islice
-
 import re
 import unicodedata
+from collections.abc import Iterable
+from itertools import islice
 
 TCVN3 = "tcvn3"
 VNI = "vni"
@@ -33,9 +32,22 @@ _TCVN3_TABLE = str.maketrans(
 _GRAVE, _ACUTE, _HOOK, _TILDE, _DOT = "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"
 _CIRC, _BREVE, _HORN = "\u0302", "\u0306", "\u031b"
 _VNI_MARKS = {
-    "ø": _GRAVE, "ù": _ACUTE, "û": _HOOK, "õ": _TILDE, "ï": _DOT,
-    "â": _CIRC, "à": _CIRC + _GRAVE, "á": _CIRC + _ACUTE, "å": _CIRC + _HOOK, "ã": _CIRC + _TILDE, "ä": _CIRC + _DOT,
-    "ê": _BREVE, "è": _BREVE + _GRAVE, "é": _BREVE + _ACUTE, "ú": _BREVE + _HOOK, "ü": _BREVE + _TILDE,
+    "ø": _GRAVE,
+    "ù": _ACUTE,
+    "û": _HOOK,
+    "õ": _TILDE,
+    "ï": _DOT,
+    "â": _CIRC,
+    "à": _CIRC + _GRAVE,
+    "á": _CIRC + _ACUTE,
+    "å": _CIRC + _HOOK,
+    "ã": _CIRC + _TILDE,
+    "ä": _CIRC + _DOT,
+    "ê": _BREVE,
+    "è": _BREVE + _GRAVE,
+    "é": _BREVE + _ACUTE,
+    "ú": _BREVE + _HOOK,
+    "ü": _BREVE + _TILDE,
     "ë": _BREVE + _DOT,
 }
 _VNI_MARKS.update({k.upper(): v for k, v in list(_VNI_MARKS.items())})
@@ -79,10 +91,10 @@ def _recapitalise(original: str, converted: str) -> str:
         return converted.upper()  # a line typed in capitals ("DANH MôC §Ò ¸N")
     out, last = [], 0
     for match in re.finditer(r"[^\W\d_]+", converted):
-        word = original[match.start():match.end()]
+        word = original[match.start() : match.end()]
         plain = [ch for ch in word if ch.isascii()]
         typed_legacy = len(word) - len(plain)
-        out.append(converted[last:match.start()])
+        out.append(converted[last : match.start()])
         # two or more plain capitals and no small letter: a capital word ("TØNH", "SãC"); "Hç" stays "Hỗ"
         if typed_legacy and len(plain) >= 2 and all(ch.isupper() for ch in plain):
             out.append(match.group().upper())
@@ -95,8 +107,12 @@ def _recapitalise(original: str, converted: str) -> str:
 
 # --- which reading is Vietnamese ------------------------------------------------------------------
 _ONSET = "(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x)?"
-_NUCLEI = sorted("""a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui uô
-uơ uy ưa ưi ưu ươ yê iêu yêu oai oay oeo uây uôi ươi ươu uyê uya uyu oao""".split(), key=len, reverse=True)
+_NUCLEI = sorted(
+    """a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui uô
+uơ uy ưa ưi ưu ươ yê iêu yêu oai oay oeo uây uôi ươi ươu uyê uya uyu oao""".split(),
+    key=len,
+    reverse=True,
+)
 _CODA = "(ch|ng|nh|c|m|n|p|t)?"
 _SYLLABLE = re.compile(f"^{_ONSET}({'|'.join(_NUCLEI)}){_CODA}$")
 _TONE_MARKS = {_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT}

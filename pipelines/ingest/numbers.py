@@ -24,12 +24,29 @@ _NUMBER_TEXT = re.compile(r"^[+-]?[\d.,]+$")
 UNIT_SCALE = {"dong": 1, "nghin dong": 1_000, "trieu dong": 1_000_000, "ty dong": 1_000_000_000}
 # Folded spellings → canonical unit. Order matters only for readability: matching is exact.
 _UNIT_ALIASES = {
-    "dong": "dong", "d": "dong", "vnd": "dong", "vnd dong": "dong",
-    "nghin dong": "nghin dong", "ngan dong": "nghin dong", "1000d": "nghin dong", "1 000d": "nghin dong",
-    "1 000 dong": "nghin dong", "1000 dong": "nghin dong", "nghin": "nghin dong", "ngd": "nghin dong",
-    "trieu dong": "trieu dong", "tr d": "trieu dong", "tr dong": "trieu dong", "trd": "trieu dong",
-    "trieu": "trieu dong", "tr": "trieu dong", "trieu vnd": "trieu dong",
-    "ty dong": "ty dong", "ty": "ty dong", "ti dong": "ty dong", "ty vnd": "ty dong",
+    "dong": "dong",
+    "d": "dong",
+    "vnd": "dong",
+    "vnd dong": "dong",
+    "nghin dong": "nghin dong",
+    "ngan dong": "nghin dong",
+    "1000d": "nghin dong",
+    "1 000d": "nghin dong",
+    "1 000 dong": "nghin dong",
+    "1000 dong": "nghin dong",
+    "nghin": "nghin dong",
+    "ngd": "nghin dong",
+    "trieu dong": "trieu dong",
+    "tr d": "trieu dong",
+    "tr dong": "trieu dong",
+    "trd": "trieu dong",
+    "trieu": "trieu dong",
+    "tr": "trieu dong",
+    "trieu vnd": "trieu dong",
+    "ty dong": "ty dong",
+    "ty": "ty dong",
+    "ti dong": "ty dong",
+    "ty vnd": "ty dong",
 }
 
 

@@ -18,11 +18,22 @@ class OutcomesParser(RegisterParser):
     table_name = "outcome table"
     dataset = "outcomes"
     columns = {
-        "project_code": "VARCHAR", "facility_code": "VARCHAR", "facility_name": "VARCHAR",
-        "facility_name_key": "VARCHAR", "output_unit": "VARCHAR", "output_before": "DOUBLE",
-        "output_after": "DOUBLE", "workers_before": "INTEGER", "workers_after": "INTEGER", "new_jobs": "INTEGER",
-        "revenue_before_vnd": "BIGINT", "revenue_after_vnd": "BIGINT", "year": "INTEGER",
-        "support_year": "INTEGER", "province_code": "VARCHAR", "province_code_2025": "VARCHAR",
+        "project_code": "VARCHAR",
+        "facility_code": "VARCHAR",
+        "facility_name": "VARCHAR",
+        "facility_name_key": "VARCHAR",
+        "output_unit": "VARCHAR",
+        "output_before": "DOUBLE",
+        "output_after": "DOUBLE",
+        "workers_before": "INTEGER",
+        "workers_after": "INTEGER",
+        "new_jobs": "INTEGER",
+        "revenue_before_vnd": "BIGINT",
+        "revenue_after_vnd": "BIGINT",
+        "year": "INTEGER",
+        "support_year": "INTEGER",
+        "province_code": "VARCHAR",
+        "province_code_2025": "VARCHAR",
         "province_source": "VARCHAR",
     }
 
@@ -37,14 +48,23 @@ class OutcomesParser(RegisterParser):
         rec["facility_name_key"] = name_key(rec["facility_name"])
         for f in ("output_before", "output_after"):
             rec[f] = self.quantity(f, cells, ctx, reasons)
-        rec["output_unit"] = clean(cells.get("output_unit")) or ctx.table.units.get("output_before") \
+        rec["output_unit"] = (
+            clean(cells.get("output_unit"))
+            or ctx.table.units.get("output_before")
             or self._header_unit(ctx, "output_before")
+        )
         for f in ("workers_before", "workers_after", "new_jobs"):
             rec[f] = self.count(f, cells, ctx, reasons)
         for f in ("revenue_before", "revenue_after"):
             rec[f"{f}_vnd"] = self.money(f, cells, ctx, reasons)
-        measured = ("output_before", "output_after", "workers_before", "workers_after",
-                    "revenue_before_vnd", "revenue_after_vnd")
+        measured = (
+            "output_before",
+            "output_after",
+            "workers_before",
+            "workers_after",
+            "revenue_before_vnd",
+            "revenue_after_vnd",
+        )
         if not reasons and all(rec[f] is None for f in measured):
             reasons.append("nothing measured: no output, workers or revenue before or after")
         rec["year"] = year = self.year("survey_year", cells, ctx, reasons)

@@ -22,8 +22,10 @@ from .readers import read_sheets
 from .register import ParsedFile, RegisterParser, arrow_schema
 from .sniff import FileFormat, UnreadableFile, inspect
 
-CHANGED_WHILE_READ = ("the file changed while it was being read (it was probably still being copied or saved): "
-                      "it will be read again at the next refresh")
+CHANGED_WHILE_READ = (
+    "the file changed while it was being read (it was probably still being copied or saved): "
+    "it will be read again at the next refresh"
+)
 
 
 def _sha256_now(path: Path) -> str | None:
@@ -54,7 +56,7 @@ class FileOutcome:
     cacheable: bool = True
     hint: str | None = None  # kc validate: another dataset that reads the file (a census in projects/)
 
-    def reject(self, reason: str) -> "FileOutcome":
+    def reject(self, reason: str) -> FileOutcome:
         self.status, self.reason = "rejected", reason
         return self
 
@@ -88,6 +90,9 @@ def parse_file(found: FoundFile, config_dir: Path = CONFIG_DIR, limits: Limits |
             return outcome.reject(f"the workbook is empty ({notes})")
         return outcome.reject(f"no {parser.table_name} in the file ({notes})")
     if not parsed.records:
-        return outcome.reject(f"no row could be read: all {len(parsed.rejected)} rows rejected" if parsed.rejected
-                              else f"the {parser.table_name} has no rows")
+        return outcome.reject(
+            f"no row could be read: all {len(parsed.rejected)} rows rejected"
+            if parsed.rejected
+            else f"the {parser.table_name} has no rows"
+        )
     return outcome

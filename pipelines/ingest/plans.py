@@ -9,9 +9,15 @@ class PlansParser(RegisterParser):
     table_name = "plan table"
     dataset = "plans"
     columns = {
-        "program_level": "VARCHAR", "program_level_raw": "VARCHAR", "planned_projects": "INTEGER",
-        "approved_projects": "INTEGER", "planned_budget_vnd": "BIGINT", "year": "INTEGER",
-        "province_code": "VARCHAR", "province_code_2025": "VARCHAR", "province_source": "VARCHAR",
+        "program_level": "VARCHAR",
+        "program_level_raw": "VARCHAR",
+        "planned_projects": "INTEGER",
+        "approved_projects": "INTEGER",
+        "planned_budget_vnd": "BIGINT",
+        "year": "INTEGER",
+        "province_code": "VARCHAR",
+        "province_code_2025": "VARCHAR",
+        "province_source": "VARCHAR",
     }
     # "Kinh phí kế hoạch" over "Năm 2021 | Năm 2022 | Năm 2023": a plan line per year column
     reads_year_columns = True

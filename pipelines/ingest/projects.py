@@ -20,14 +20,32 @@ class ProjectsParser(RegisterParser):
     table_name = "project table"
     dataset = "projects"
     columns = {
-        "project_code": "VARCHAR", "project_name": "VARCHAR", "program_level": "VARCHAR",
-        "program_level_raw": "VARCHAR", "support_content_raw": "VARCHAR", "beneficiary_name": "VARCHAR",
-        "beneficiary_keys": "VARCHAR", "beneficiary_type": "VARCHAR", "beneficiary_types": "VARCHAR",
-        "beneficiary_type_raw": "VARCHAR", "location": "VARCHAR", "location_key": "VARCHAR", "year": "INTEGER",
-        "central_budget_vnd": "BIGINT", "local_budget_vnd": "BIGINT", "beneficiary_contribution_vnd": "BIGINT",
-        "total_cost_vnd": "BIGINT", "status": "VARCHAR", "status_raw": "VARCHAR", "jobs_created": "INTEGER",
-        "trainees": "INTEGER", "province_code": "VARCHAR", "province_code_2025": "VARCHAR",
-        "province_source": "VARCHAR", "approved_on": "DATE", "approved_on_precision": "VARCHAR",
+        "project_code": "VARCHAR",
+        "project_name": "VARCHAR",
+        "program_level": "VARCHAR",
+        "program_level_raw": "VARCHAR",
+        "support_content_raw": "VARCHAR",
+        "beneficiary_name": "VARCHAR",
+        "beneficiary_keys": "VARCHAR",
+        "beneficiary_type": "VARCHAR",
+        "beneficiary_types": "VARCHAR",
+        "beneficiary_type_raw": "VARCHAR",
+        "location": "VARCHAR",
+        "location_key": "VARCHAR",
+        "year": "INTEGER",
+        "central_budget_vnd": "BIGINT",
+        "local_budget_vnd": "BIGINT",
+        "beneficiary_contribution_vnd": "BIGINT",
+        "total_cost_vnd": "BIGINT",
+        "status": "VARCHAR",
+        "status_raw": "VARCHAR",
+        "jobs_created": "INTEGER",
+        "trainees": "INTEGER",
+        "province_code": "VARCHAR",
+        "province_code_2025": "VARCHAR",
+        "province_source": "VARCHAR",
+        "approved_on": "DATE",
+        "approved_on_precision": "VARCHAR",
     }
 
     def record(self, cells: dict, ctx: RowContext) -> tuple[dict, list[str]]:
@@ -70,8 +88,11 @@ class ProjectsParser(RegisterParser):
         names = [n for n in (clean(x) for x in _MULTI_NAME.split(str(beneficiary))) if n] if beneficiary else []
         if any(mask_text(n) != n for n in names):
             names = [mask_text(n) for n in names]
-            self.warn(ctx, "personal_data_masked", f"{ctx.table.header_text['beneficiary_name']}: a phone or ID "
-                                                   "number in the text was masked (***)")
+            self.warn(
+                ctx,
+                "personal_data_masked",
+                f"{ctx.table.header_text['beneficiary_name']}: a phone or ID number in the text was masked (***)",
+            )
         rec["beneficiary_name"] = "; ".join(names) or None
         rec["beneficiary_keys"] = "; ".join(name_key(n) for n in names) or None
         column_type, type_raw = self.coded("beneficiary_type", cells, ctx)
@@ -96,13 +117,18 @@ class ProjectsParser(RegisterParser):
             return problem
         columns = table.columns
         if "state_support" in columns and ({"central_budget", "local_budget"} & columns.keys()):
-            return (f"the money columns cannot be assigned: '{table.header_text['state_support']}' and a central or "
-                    "local column (NSTW/NSĐP) side by side; keep one support column with a 'Cấp' column, or "
-                    "separate central and local columns")
+            return (
+                f"the money columns cannot be assigned: '{table.header_text['state_support']}' and a central or "
+                "local column (NSTW/NSĐP) side by side; keep one support column with a 'Cấp' column, or "
+                "separate central and local columns"
+            )
         if not ({"central_budget", "local_budget", "state_support"} & columns.keys()) and (
-                {"beneficiary_contribution", "total_cost"} & columns.keys()):
-            return ("no column for the state support (central KCQG / local KCĐP, or one support column with the "
-                    "level): name the money columns, for example 'Kinh phí KCQG', 'Kinh phí KCĐP', 'Đối ứng'")
+            {"beneficiary_contribution", "total_cost"} & columns.keys()
+        ):
+            return (
+                "no column for the state support (central KCQG / local KCĐP, or one support column with the "
+                "level): name the money columns, for example 'Kinh phí KCQG', 'Kinh phí KCĐP', 'Đối ứng'"
+            )
         return None
 
     def _check_total(self, rec: dict, ctx: RowContext, reasons: list[str]) -> None:
@@ -119,8 +145,10 @@ class ProjectsParser(RegisterParser):
         # Then only parts that exceed the total are certainly wrong.
         every_part = all(f in ctx.table.columns for f in fields)
         if (abs(total - summed) if every_part else summed - total) > TOTAL_TOLERANCE_VND:
-            reasons.append(f"the total ({total:,} đồng) differs from central + local + contribution "
-                           f"({summed:,} đồng) by {total - summed:,} đồng: correct the total or its parts")
+            reasons.append(
+                f"the total ({total:,} đồng) differs from central + local + contribution "
+                f"({summed:,} đồng) by {total - summed:,} đồng: correct the total or its parts"
+            )
 
     def _type_from_name(self, name: str) -> str | None:
         """The legal form that opens a name ("Công ty TNHH…", "HTX…", "Hộ kinh doanh…")."""

@@ -48,8 +48,8 @@ class _Names:
         """A whole cell or path segment that is a name: 'T. Sóc Trăng', 'soc-trang', 'ST'."""
         folded = fold(text)
         for prefix in _PREFIXES:
-            if folded.startswith(prefix) and compact(folded[len(prefix):]) in self.by_compact:
-                return self.by_compact[compact(folded[len(prefix):])]
+            if folded.startswith(prefix) and compact(folded[len(prefix) :]) in self.by_compact:
+                return self.by_compact[compact(folded[len(prefix) :])]
         return self.by_compact.get(compact(folded))
 
     def within(self, text: str) -> str | None:
@@ -87,7 +87,9 @@ class ProvinceResolver:
         """2025 unit → [(place key, old province code)] for the districts or communes of its old provinces."""
         places: dict[str, set[tuple[str, str]]] = {}
         for code, name in zip(frame["province_code"], frame[column]):
-            name = re.sub(r"\s*\([^)]*\)\s*$", "", name if isinstance(name, str) else "")  # "Cao Lãnh (Thành phố)": its kind
+            name = re.sub(
+                r"\s*\([^)]*\)\s*$", "", name if isinstance(name, str) else ""
+            )  # "Cao Lãnh (Thành phố)": its kind
             if name:
                 places.setdefault(self.old_to_new[code], set()).add((name_key(name), code))
         return {unit: sorted(pairs) for unit, pairs in places.items()}
@@ -101,7 +103,7 @@ class ProvinceResolver:
 
     # Every row of a sheet asks about the same title and path, and its commune repeats: the resolver
     # lives for the whole reader process (see `resolver`), so its answers are kept.
-    @lru_cache(maxsize=1 << 14)
+    @lru_cache(maxsize=1 << 14)  # noqa: B019 (one resolver per process, kept for good)
     def resolve(self, text: str | None, year: int | None, *, whole: bool) -> Province | None:
         """A province from one piece of evidence. `whole`: the text is just a name (cell, path part)."""
         if not text:
@@ -115,7 +117,7 @@ class ProvinceResolver:
         code = find_old(text)
         return self._from_old(code) if code else None
 
-    @lru_cache(maxsize=1 << 12)
+    @lru_cache(maxsize=1 << 12)  # noqa: B019
     def resolve_path(self, relative_path: str, year: int | None) -> Province | None:
         for part in reversed(Path(relative_path).parts[:-1]):
             found = self.resolve(re.sub(r"[-_]+", " ", part), year, whole=True)
@@ -123,7 +125,7 @@ class ProvinceResolver:
                 return found
         return self.resolve(Path(relative_path).stem.replace("-", " ").replace("_", " "), year, whole=False)
 
-    @lru_cache(maxsize=1 << 14)
+    @lru_cache(maxsize=1 << 14)  # noqa: B019
     def place_in_old(self, province: Province, location: str | None) -> Province:
         """For a 2025 unit merged from several old provinces: the old one its location names (an old
         province's name, else a district, else a commune or ward, of either generation, of exactly one of
@@ -136,8 +138,11 @@ class ProvinceResolver:
         for candidates in (
             {old for old in olds if contains_phrase(key, self.old_name_phrase[old])},
             {old for name, old in self.districts.get(province.code_2025, []) if contains_phrase(key, name)},
-            {old for name, old in self.communes.get(province.code_2025, []) + self.wards_2025.get(province.code_2025, [])
-             if contains_phrase(key, name)},
+            {
+                old
+                for name, old in self.communes.get(province.code_2025, []) + self.wards_2025.get(province.code_2025, [])
+                if contains_phrase(key, name)
+            },
         ):
             if len(candidates) == 1:
                 return Province(candidates.pop(), province.code_2025)

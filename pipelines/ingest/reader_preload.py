@@ -5,8 +5,8 @@ reading a typical file; done here, each forked reader inherits them instead of r
 """
 
 from ..settings import DATASETS
-from .config import CONFIG_DIR, load_dataset_config
 from . import parse  # noqa: F401  (the code every reader runs)
+from .config import CONFIG_DIR, load_dataset_config
 from .provinces import resolver
 
 for _dataset in DATASETS:

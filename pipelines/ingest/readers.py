@@ -72,8 +72,10 @@ def _read_workbook(path: Path, limits: Limits, kind: str = "xlsx") -> list[Sheet
             sheet = workbook.get_sheet_by_name(meta.name)
             cells = sheet.height * sheet.width
             if cells > limits.max_sheet_cells:
-                raise UnreadableFile(f"sheet '{meta.name}' spans {sheet.height:,} rows × {sheet.width:,} columns, over the "
-                                     f"limit of {limits.max_sheet_cells:,} cells; delete the empty rows and columns")
+                raise UnreadableFile(
+                    f"sheet '{meta.name}' spans {sheet.height:,} rows × {sheet.width:,} columns, over the "
+                    f"limit of {limits.max_sheet_cells:,} cells; delete the empty rows and columns"
+                )
             rows = sheet.to_python(skip_empty_area=False)
             merged = []
             try:

@@ -30,7 +30,9 @@ _SECTION_MARK = re.compile(r"^([ivx]+|[a-h]|\d{1,2})\s*[\.\)/:-]\s*\S|^(phan|muc
 _SECTION_LABEL = re.compile(r"^\s*([IVXivx]+|[A-Za-z])\s*[\.\)/:-]\s*\S")
 _SUBTOTAL_TAIL = r"(\s+(cong|[ivx]+|[a-h]|\d+|kcqg|kcdp|quoc gia|dia phuong|khuyen cong|nam|muc|phan|de an|[0-9]{4}))*$"
 _SIGNING_DATE = re.compile(r"\bngay \d{1,2} thang \d{1,2} nam \d{4}\b")
-_PLACE_SUBTOTAL = re.compile(r"^(cong|tong cong|tong so|tong)\s+(huyen|quan|thi xa|thanh pho|tx|tp|xa|phuong|thi tran)\b")
+_PLACE_SUBTOTAL = re.compile(
+    r"^(cong|tong cong|tong so|tong)\s+(huyen|quan|thi xa|thanh pho|tx|tp|xa|phuong|thi tran)\b"
+)
 _DISTRICT_SECTION = re.compile(r"^(huyen|thi xa|thanh pho|quan|tx|tp)\s+\S")
 
 # Shapes of personal identifiers, for masking whatever column they turn up in: Vietnamese phone
@@ -50,6 +52,7 @@ MAX_VND = 10**15  # one million tỷ đồng, far beyond the whole programme's b
 @dataclass
 class RowWarning:
     """A rule a loaded row broke where its value is still usable (the row is loaded; see README)."""
+
     sheet: str
     row_number: int
     rule: str
@@ -72,6 +75,7 @@ class RejectedRow:
 class TotalCheck:
     """A subtotal or total row of the file against the sum of the rows read (a difference beyond rounding
     means rows were misread, or the province's own arithmetic is off)."""
+
     sheet: str
     row_number: int
     label: str
@@ -108,8 +112,9 @@ class TotalsCheck:
 
     def stated(self, row_number: int, label: str, values: dict) -> None:
         if values:
-            self.met.append((row_number, label, values, [Counter(self.section), Counter(self.since),
-                                                          Counter(self.overall)]))
+            self.met.append(
+                (row_number, label, values, [Counter(self.section), Counter(self.since), Counter(self.overall)])
+            )
         self.since = Counter()
 
     def checks(self) -> list[TotalCheck]:
@@ -120,8 +125,9 @@ class TotalsCheck:
                 # money: a few hundred đồng of rounding per row (triệu đồng with 3 decimals); counts exact
                 tolerance = 1_000 * max(1, self.rows) if f in self.money else 0
                 summed = min(candidates, key=lambda c: abs(stated - c))
-                out.append(TotalCheck(self.sheet, row_number, label, f, stated, summed,
-                                      abs(stated - summed) <= tolerance))
+                out.append(
+                    TotalCheck(self.sheet, row_number, label, f, stated, summed, abs(stated - summed) <= tolerance)
+                )
         return out
 
 
@@ -151,7 +157,7 @@ class ParsedFile:
     def tables(self) -> list[SheetResult]:
         return [s for s in self.sheets if s.found]
 
-    def lighten(self, schema: pa.Schema | None = None) -> "ParsedFile":
+    def lighten(self, schema: pa.Schema | None = None) -> ParsedFile:
         """Replace each table (which holds the whole grid) by a description of how it was read, and
         the records by one Arrow table (with `schema`): cheap to send from a reader process, to cache
         and to load, where 100,000 dicts are not."""
@@ -164,8 +170,13 @@ class ParsedFile:
         return self
 
 
-_ARROW_TYPES = {"VARCHAR": pa.string(), "INTEGER": pa.int64(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(),
-                "DATE": pa.date32()}
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int64(),
+    "BIGINT": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "DATE": pa.date32(),
+}
 SOURCE_COLUMNS = {"source_sheet": "VARCHAR", "source_row": "INTEGER"}
 
 
@@ -182,8 +193,7 @@ class ArrowRecords(Sequence):
     parse cache can give them back for every file and load the table itself only for the files whose
     rows are written (`deferred`). `without` drops some keys' rows, also without loading anything."""
 
-    def __init__(self, table: pa.Table | None, *, rows: int | None = None, keys: list[dict] | None = None,
-                 load=None):
+    def __init__(self, table: pa.Table | None, *, rows: int | None = None, keys: list[dict] | None = None, load=None):
         self._table = table
         self._load = load  # () -> pa.Table, for a deferred table
         self._num_rows = table.num_rows if table is not None else rows
@@ -191,7 +201,7 @@ class ArrowRecords(Sequence):
         self._rows: list[dict] | None = None
 
     @classmethod
-    def deferred(cls, rows: int, keys: list[dict], load) -> "ArrowRecords":
+    def deferred(cls, rows: int, keys: list[dict], load) -> ArrowRecords:
         return cls(None, rows=rows, keys=keys, load=load)
 
     @property
@@ -204,22 +214,32 @@ class ArrowRecords(Sequence):
         """[{province_code ('' for none), province_code_2025, year, count_all}], one per distinct key."""
         if self._keys is None:
             table = self.table
-            keys = pa.table({"province_code": pc.fill_null(table["province_code"], ""),
-                             "province_code_2025": table["province_code_2025"], "year": table["year"]})
-            self._keys = keys.group_by(["province_code", "province_code_2025", "year"]).aggregate(
-                [([], "count_all")]).to_pylist()
+            keys = pa.table(
+                {
+                    "province_code": pc.fill_null(table["province_code"], ""),
+                    "province_code_2025": table["province_code_2025"],
+                    "year": table["year"],
+                }
+            )
+            self._keys = (
+                keys.group_by(["province_code", "province_code_2025", "year"])
+                .aggregate([([], "count_all")])
+                .to_pylist()
+            )
         return self._keys
 
-    def without(self, lost: set[tuple]) -> "ArrowRecords":
+    def without(self, lost: set[tuple]) -> ArrowRecords:
         """These records but those of the keys (province_code or '', province_code_2025, year) in `lost`."""
         kept = [k for k in self.keys() if (k["province_code"], k["province_code_2025"], k["year"]) not in lost]
 
         def load() -> pa.Table:
             table = self.table
-            rows = zip(table["province_code"].to_pylist(), table["province_code_2025"].to_pylist(),
-                       table["year"].to_pylist())
-            return table.filter(pa.array([(code or "", code_2025, year) not in lost for code, code_2025, year in rows],
-                                         pa.bool_()))
+            rows = zip(
+                table["province_code"].to_pylist(), table["province_code_2025"].to_pylist(), table["year"].to_pylist()
+            )
+            return table.filter(
+                pa.array([(code or "", code_2025, year) not in lost for code, code_2025, year in rows], pa.bool_())
+            )
 
         return ArrowRecords.deferred(sum(k["count_all"] for k in kept), kept, load)
 
@@ -257,9 +277,13 @@ def describe_table(table: Table) -> dict:
         "header_rows": [r + 1 for r in table.header_rows],
         "unmapped": unmapped,
         "first_data_row": table.data_start + 1,
-        "columns": {f: f"{_column_letter(c)} '{table.header_text[f]}'" for f, c in
-                    sorted(table.columns.items(), key=lambda kv: kv[1])},
-        "by_year": {f: [f"{_column_letter(c)} '{h}'" for c, h, _ in group.columns] for f, group in table.by_year.items()},
+        "columns": {
+            f: f"{_column_letter(c)} '{table.header_text[f]}'"
+            for f, c in sorted(table.columns.items(), key=lambda kv: kv[1])
+        },
+        "by_year": {
+            f: [f"{_column_letter(c)} '{h}'" for c, h, _ in group.columns] for f, group in table.by_year.items()
+        },
         "units": dict(table.units),
         "sheet_unit": table.sheet_unit,
         "encoding": table.sheet.encoding,
@@ -270,6 +294,7 @@ def describe_table(table: Table) -> dict:
 @dataclass
 class RowContext:
     """What the table and the rows above say about the current row."""
+
     table: Table
     relative_path: str
     title_text: str
@@ -305,10 +330,10 @@ def _fill_vertical_merges(table: Table) -> list[list]:
     office that merges "Cấp" over all national projects, or a district over its communes, means the value
     for each of them (only the top row holds it in the file). Read columns only; a merge across columns
     (a section label) is left alone."""
-    rows = table.sheet.rows[table.data_start:]
+    rows = table.sheet.rows[table.data_start :]
     read = set(table.columns.values())
     filled = None
-    for r0, c0, r1, c1 in table.sheet.merged:
+    for r0, c0, r1, _c1 in table.sheet.merged:
         if r1 <= r0 or r0 < table.data_start or c0 not in read:
             continue
         top = table.sheet.rows[r0][c0] if c0 < len(table.sheet.rows[r0]) else None
@@ -350,8 +375,10 @@ def year_views(table: Table, rows: list[list]):
                     others.append(col)
 
         def filled(row: list, cols: list[int]) -> bool:
-            return any(c < len(row) and row[c] not in (None, "") and not (isinstance(row[c], str) and not row[c].strip())
-                       for c in cols)
+            return any(
+                c < len(row) and row[c] not in (None, "") and not (isinstance(row[c], str) and not row[c].strip())
+                for c in cols
+            )
 
         view_rows = [[] if not filled(row, this) and filled(row, others) else row for row in rows]
         yield year, replace(table, columns=columns, header_text=header_text, units=units), view_rows
@@ -366,8 +393,9 @@ def _id_shaped_number(value) -> bool:
     return 9 <= len(str(abs(int(value)))) <= 12
 
 
-def raw_cells(row: list, table: Table | None, personal_fields=(), row_index: int | None = None,
-              amount_fields=()) -> dict:
+def raw_cells(
+    row: list, table: Table | None, personal_fields=(), row_index: int | None = None, amount_fields=()
+) -> dict:
     """The original cells of a row as a JSON-able dict keyed by header (or column letter).
 
     Cells under a personal-data column are masked whatever they hold; elsewhere, text shaped like a
@@ -434,8 +462,10 @@ class RegisterParser:
         """Why a table found in a sheet cannot be read as this dataset (it is then refused), or None: a
         field named by two columns, or one column per year, would each make the reader choose."""
         for name, headers in table.twice.items():
-            return (f"two columns are both read as {name}: '{table.header_text[name]}' and '{headers[0]}'; "
-                    "keep one, or rename the other")
+            return (
+                f"two columns are both read as {name}: '{table.header_text[name]}' and '{headers[0]}'; "
+                "keep one, or rename the other"
+            )
         if table.by_year:
             return self.year_columns_problem(table)
         return None
@@ -450,22 +480,30 @@ class RegisterParser:
         first = groups[0]
         listed = f"under '{first.group}' ({', '.join(h for _, h, _ in first.columns)})"
         if not self.reads_year_columns:
-            return (f"one column per year {listed}: the warehouse reads one year per row; send one row per year "
-                    "with a 'Năm' column (or one sheet per year)")
+            return (
+                f"one column per year {listed}: the warehouse reads one year per row; send one row per year "
+                "with a 'Năm' column (or one sheet per year)"
+            )
         for group in groups:
             for _, header, years in group.columns:
                 if len(years) != 1:
-                    return (f"the column '{header}' under '{group.group}' names {len(years)} years "
-                            f"({', '.join(map(str, years))}): give each column one year")
+                    return (
+                        f"the column '{header}' under '{group.group}' names {len(years)} years "
+                        f"({', '.join(map(str, years))}): give each column one year"
+                    )
             years = [y[0] for _, _, y in group.columns]
             if len(set(years)) != len(years):
                 return f"two columns for the same year under '{group.group}' ({', '.join(map(str, years))})"
             if sorted(years) != sorted(y[0] for _, _, y in first.columns):
-                return (f"the columns per year under '{group.group}' and '{first.group}' do not cover the same "
-                        "years: give both the same years")
+                return (
+                    f"the columns per year under '{group.group}' and '{first.group}' do not cover the same "
+                    "years: give both the same years"
+                )
         if "year" in table.columns:
-            return (f"a year column ('{table.header_text['year']}') and one column per year {listed}: "
-                    "which year a figure counts for would be a guess; keep one of the two")
+            return (
+                f"a year column ('{table.header_text['year']}') and one column per year {listed}: "
+                "which year a figure counts for would be a guess; keep one of the two"
+            )
         pivot_columns = {c for group in groups for c, _, _ in group.columns}
         cfg = self.config
         for name, col in table.columns.items():
@@ -474,8 +512,10 @@ class RegisterParser:
             if col in pivot_columns:
                 return f"the column '{table.header_text[name]}' is read both as {name} and as a year {listed}"
             if name in cfg.money_fields + cfg.count_fields + cfg.quantity_fields and "year" not in name:
-                return (f"'{table.header_text[name]}' has one column for all the years {listed}: which year it "
-                        "counts for would be a guess; give it one column per year too, or send one row per year")
+                return (
+                    f"'{table.header_text[name]}' has one column for all the years {listed}: which year it "
+                    "counts for would be a guess; give it one column per year too, or send one row per year"
+                )
         return None
 
     # --- file level ---------------------------------------------------------------------------
@@ -488,8 +528,15 @@ class RegisterParser:
             table = find_table(sheet, self.config.header)
             if table is None:
                 empty = not any(any(v is not None for v in r) for r in sheet.rows)
-                result.sheets.append(SheetResult(sheet.name, None, "empty sheet" if empty else
-                                                 f"no {self.table_name} found (no header row with the expected columns)"))
+                result.sheets.append(
+                    SheetResult(
+                        sheet.name,
+                        None,
+                        "empty sheet"
+                        if empty
+                        else f"no {self.table_name} found (no header row with the expected columns)",
+                    )
+                )
                 continue
             problem = self.layout_problem(table)
             if problem:  # a layout only half understood is refused, never guessed
@@ -510,8 +557,9 @@ class RegisterParser:
         for year, view, view_rows in year_views(table, rows):
             self._walk(view, view_rows, relative_path, result, column_year=year)
 
-    def _walk(self, table: Table, rows: list[list], relative_path: str, result: ParsedFile,
-              column_year: int | None = None) -> None:
+    def _walk(
+        self, table: Table, rows: list[list], relative_path: str, result: ParsedFile, column_year: int | None = None
+    ) -> None:
         cfg = self.config
         sheet = table.sheet
         cols = table.columns
@@ -523,11 +571,14 @@ class RegisterParser:
         if file_year is None:
             path_years = years_in(relative_path)
             file_year = path_years[-1] if path_years else None
-        ctx = RowContext(table, relative_path, " ".join(table.title_lines), file_year, styles, sheet_style,
-                         column_year=column_year)
-        totals = TotalsCheck(sheet.name, [f for f in cfg.money_fields + cfg.count_fields
-                                          if f in cols and "year" not in f and f != "state_support"],
-                             set(cfg.money_fields))
+        ctx = RowContext(
+            table, relative_path, " ".join(table.title_lines), file_year, styles, sheet_style, column_year=column_year
+        )
+        totals = TotalsCheck(
+            sheet.name,
+            [f for f in cfg.money_fields + cfg.count_fields if f in cols and "year" not in f and f != "state_support"],
+            set(cfg.money_fields),
+        )
 
         # Rows that will be records are gathered and read together (`_read_records`) until something that
         # changes the context comes: a section, a subtotal, a hidden row, the signature block. Reading them
@@ -573,16 +624,22 @@ class RegisterParser:
                 # a hidden row is usually a withdrawn entry; counting it silently, or dropping it, would both
                 # be guesses: it is recorded so that the province can unhide or delete it
                 flush()
-                result.rejected.append(RejectedRow(sheet.name, row_number, "hidden row: not read (unhide it if it "
-                                                   "should count, or delete it)", raw_cells(row, table, cfg.personal_fields,
-                                                   table.data_start + offset, cfg.money_fields)))
+                result.rejected.append(
+                    RejectedRow(
+                        sheet.name,
+                        row_number,
+                        "hidden row: not read (unhide it if it should count, or delete it)",
+                        raw_cells(row, table, cfg.personal_fields, table.data_start + offset, cfg.money_fields),
+                    )
+                )
                 continue
             pending.append((offset, row))
         flush()
         result.totals.extend(totals.checks())
 
-    def _read_records(self, rows: list[tuple[int, list]], table: Table, ctx: RowContext, totals: TotalsCheck,
-                      result: ParsedFile) -> None:
+    def _read_records(
+        self, rows: list[tuple[int, list]], table: Table, ctx: RowContext, totals: TotalsCheck, result: ParsedFile
+    ) -> None:
         """Read rows that are records, in one context (no section, subtotal or hidden row among them):
         each becomes a record or a rejected row, in row order. A columnar parser reads the whole batch
         at once and hands back the rows it cannot vouch for, which are then read one by one."""
@@ -601,17 +658,31 @@ class RegisterParser:
             record, reasons = self.record(cells, ctx)
             if reasons:
                 # a reason may quote a cell: phone- or ID-shaped digits in it are masked like the cells
-                result.rejected.append(RejectedRow(sheet.name, row_number, mask_text("; ".join(reasons)),
-                                                   raw_cells(row, table, cfg.personal_fields, table.data_start + offset,
-                                                             cfg.money_fields),
-                                                   record.get("year")))
+                result.rejected.append(
+                    RejectedRow(
+                        sheet.name,
+                        row_number,
+                        mask_text("; ".join(reasons)),
+                        raw_cells(row, table, cfg.personal_fields, table.data_start + offset, cfg.money_fields),
+                        record.get("year"),
+                    )
+                )
                 continue
             record.update(source_sheet=sheet.name, source_row=row_number)
             result.records.append(record)
             totals.add(record)
             for rule, message in ctx.warnings:
-                result.warnings.append(RowWarning(sheet.name, row_number, rule, mask_text(message), record.get("year"),
-                                                  record.get("province_code"), record.get("province_code_2025")))
+                result.warnings.append(
+                    RowWarning(
+                        sheet.name,
+                        row_number,
+                        rule,
+                        mask_text(message),
+                        record.get("year"),
+                        record.get("province_code"),
+                        record.get("province_code_2025"),
+                    )
+                )
 
     def _stated_values(self, cells: dict, ctx: RowContext, fields: list[str]) -> dict:
         """The numbers a subtotal row states, read like a record's (units, style); unreadable ones left out."""
@@ -620,7 +691,7 @@ class RegisterParser:
             ignored: list[str] = []
             if f in self.config.money_fields:
                 unit = ctx.table.units.get(f) or ctx.table.sheet_unit
-                value = self._number(lambda v, style: to_vnd(v, unit, style), f, cells, ctx, ignored)
+                value = self._number(lambda v, style, unit=unit: to_vnd(v, unit, style), f, cells, ctx, ignored)
             else:
                 value = self._number(to_count, f, cells, ctx, ignored)
             if value is not None and not ignored:
@@ -640,7 +711,7 @@ class RegisterParser:
 
     def _label(self, row: list, cols: dict[str, int]) -> str | None:
         """The row's first text that is not a row number or a bare numeral ("1", "I", "A.")."""
-        for value in row[:max(cols.values()) + 1] if cols else row:
+        for value in row[: max(cols.values()) + 1] if cols else row:
             if not isinstance(value, str) or not clean(value):
                 continue
             if re.fullmatch(r"\s*(\d+|[IVXivx]+|[A-Ha-h])\s*[\.\)]?\s*", value):
@@ -711,8 +782,9 @@ class RegisterParser:
             reasons.append(f"{header}: '{cell}' is negative: {what} cannot be below zero")
             return None
         if value > bound:
-            reasons.append(f"{header}: '{cell}' is too large to be {what} (more than {bound:,}): "
-                           "check the number and its unit")
+            reasons.append(
+                f"{header}: '{cell}' is too large to be {what} (more than {bound:,}): check the number and its unit"
+            )
             return None
         return value
 
@@ -775,8 +847,9 @@ class RegisterParser:
             reasons.append("no year: not in a column, a section row, the sheet name, the title or the path")
         return year
 
-    def province(self, cells: dict, ctx: RowContext, year: int | None, reasons: list[str],
-                 location: str | None = None) -> tuple[Province | None, str | None]:
+    def province(
+        self, cells: dict, ctx: RowContext, year: int | None, reasons: list[str], location: str | None = None
+    ) -> tuple[Province | None, str | None]:
         """Province from the row's column, else the title, else the path; placed in an old province."""
         value = clean(cells.get("province"))
         found, source = None, None
@@ -802,8 +875,11 @@ class RegisterParser:
             return None, None
         code = self.config.code_for(name, raw, within=True)
         if code is None:
-            self.warn(ctx, "unknown_code", f"{ctx.table.header_text[name]}: '{raw}' is not a known value: "
-                                           f"loaded as '{unknown}'")
+            self.warn(
+                ctx,
+                "unknown_code",
+                f"{ctx.table.header_text[name]}: '{raw}' is not a known value: loaded as '{unknown}'",
+            )
         return code or unknown, raw
 
     @staticmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -25,15 +25,19 @@ from .. import reference
 from ..engine import ALL, BuildState, files_digest, project_fingerprint
 from ..progress import bar, stage
 from ..settings import Paths
+from .cache import DamagedEntry, ParseCache
 from .config import CONFIG_DIR
 from .discover import discover
 from .limits import Limits, load_limits
-from .cache import DamagedEntry, ParseCache
 from .parse import PARSERS, FileOutcome
 from .sandbox import parse_files, shut_down, warm_up
 
-LINEAGE_COLUMNS = {"source_file": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "INTEGER",
-                   "source_sha256": "VARCHAR"}
+LINEAGE_COLUMNS = {
+    "source_file": "VARCHAR",
+    "source_sheet": "VARCHAR",
+    "source_row": "INTEGER",
+    "source_sha256": "VARCHAR",
+}
 
 
 @dataclass
@@ -57,8 +61,7 @@ def _keys(o: FileOutcome) -> list[dict]:
 def _supersede(outcomes: list[FileOutcome]) -> None:
     """Keep, per dataset × province × year, only the latest file's rows (decided from each file's keys:
     no table is loaded here)."""
-    order = sorted((o for o in outcomes if o.status == "loaded"),
-                   key=lambda o: (o.found.modified_at, o.found.relative))
+    order = sorted((o for o in outcomes if o.status == "loaded"), key=lambda o: (o.found.modified_at, o.found.relative))
     keys = {id(o): _keys(o) for o in order}
     winner: dict[tuple, FileOutcome] = {}
     for o in order:
@@ -70,8 +73,11 @@ def _supersede(outcomes: list[FileOutcome]) -> None:
         for k in keys[id(o)]:
             codes[(k["province_code"] or None, k["province_code_2025"])] += k["count_all"]
         o.province_code, o.province_code_2025 = codes.most_common(1)[0][0]
-        lost = {(k["province_code"], k["province_code_2025"], k["year"]) for k in keys[id(o)]
-                if winner[(o.found.dataset, k["province_code"], k["province_code_2025"], k["year"])] is not o}
+        lost = {
+            (k["province_code"], k["province_code_2025"], k["year"])
+            for k in keys[id(o)]
+            if winner[(o.found.dataset, k["province_code"], k["province_code_2025"], k["year"])] is not o
+        }
         if not lost:
             continue
         replaced_by = {winner[(o.found.dataset, *k)].found.relative for k in lost}
@@ -126,11 +132,17 @@ def _load_written(outcomes: list[FileOutcome], paths: set[str] | None) -> None:
     is still untouched."""
     for o in outcomes:
         if o.parsed and o.status == "loaded" and (paths is None or o.found.relative in paths):
-            o.parsed.records.table
+            _ = o.parsed.records.table  # loads it
 
 
-def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = None,
-           use_cache: bool = True, incremental: bool = True, _retry: bool = True) -> IngestSummary:
+def ingest(
+    paths: Paths,
+    config_dir: Path = CONFIG_DIR,
+    limits: Limits | None = None,
+    use_cache: bool = True,
+    incremental: bool = True,
+    _retry: bool = True,
+) -> IngestSummary:
     """Bring the build database's raw and audit tables up to date with the raw root.
 
     Every file is accounted for (read, or taken from the parse cache), duplicates and supersession are
@@ -155,12 +167,15 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = 
         if o.parsed and o.status == "loaded":
             o.rows_accepted = len(o.parsed.records)
     signatures = {o.found.relative: _signature(o) for o in outcomes}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     full = state.fingerprint != fingerprint or not _usable(paths.build_db)
     if not full:
         before = state.files
-        changed = {rel for rel in signatures.keys() | before.keys()
-                   if signatures.get(rel) != before.get(rel, {}).get("signature")}
+        changed = {
+            rel
+            for rel in signatures.keys() | before.keys()
+            if signatures.get(rel) != before.get(rel, {}).get("signature")
+        }
     try:
         _load_written(outcomes, None if full else changed)
     except DamagedEntry as damaged:  # its entry is gone now: this time the file is read again
@@ -174,8 +189,14 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = 
         _write(paths.build_db, outcomes, ingested_at)
         sources = [ALL]
     else:
-        ingested_at = {rel: (now if rel in changed or "ingested_at" not in before.get(rel, {})
-                             else datetime.fromisoformat(before[rel]["ingested_at"])) for rel in signatures}
+        ingested_at = {
+            rel: (
+                now
+                if rel in changed or "ingested_at" not in before.get(rel, {})
+                else datetime.fromisoformat(before[rel]["ingested_at"])
+            )
+            for rel in signatures
+        }
         datasets = {o.found.dataset for o in outcomes if o.found.relative in changed}
         datasets |= {before[rel].get("dataset") for rel in changed if rel in before}
         datasets = sorted(d for d in datasets if d in PARSERS)
@@ -184,9 +205,16 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = 
         sources = [f"raw.{d}" for d in datasets] + (list(AUDIT_TABLES) if changed else [])
     pending = sorted(set(state.pending) | set(sources))
     state.fingerprint = fingerprint
-    state.files = {o.found.relative: {"stamp": list(o.found.stamp), "sha256": o.found.sha256,
-                                      "dataset": o.found.dataset, "signature": signatures[o.found.relative],
-                                      "ingested_at": ingested_at[o.found.relative].isoformat()} for o in outcomes}
+    state.files = {
+        o.found.relative: {
+            "stamp": list(o.found.stamp),
+            "sha256": o.found.sha256,
+            "dataset": o.found.dataset,
+            "signature": signatures[o.found.relative],
+            "ingested_at": ingested_at[o.found.relative].isoformat(),
+        }
+        for o in outcomes
+    }
     state.pending = [ALL] if ALL in pending else pending
     state.ingested = files_digest(fingerprint, signatures)
     state.save(paths)
@@ -194,7 +222,10 @@ def ingest(paths: Paths, config_dir: Path = CONFIG_DIR, limits: Limits | None = 
         files=Counter(o.status for o in outcomes),
         rows_accepted=sum(o.rows_accepted for o in outcomes),
         rows_rejected=sum(len(o.parsed.rejected) for o in outcomes if o.parsed and o.status != "superseded"),
-        files_read=read, files_cached=cache.hits if cache else 0, files_changed=len(changed), full=full,
+        files_read=read,
+        files_cached=cache.hits if cache else 0,
+        files_changed=len(changed),
+        full=full,
         pending=list(state.pending),
     )
     # dbt runs next, beside this process: give back the Arrow buffers of 600,000 records now (the
@@ -210,8 +241,7 @@ def _signature(o: FileOutcome) -> str:
     head = f"{o.found.sha256}|{o.found.modified_at.isoformat()}|{o.status}|{o.reason}"  # received_at is audited
     if o.status != "loaded" or not o.parsed:
         return head
-    kept = sorted((k["province_code"], k["province_code_2025"] or "", k["year"] or 0, k["count_all"])
-                  for k in _keys(o))
+    kept = sorted((k["province_code"], k["province_code_2025"] or "", k["year"] or 0, k["count_all"]) for k in _keys(o))
     return f"{head}|{kept}"
 
 
@@ -224,8 +254,12 @@ def _usable(db_path: Path) -> bool:
     except duckdb.Error:
         return False
     try:
-        tables = {tuple(r) for r in con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('raw', 'audit')").fetchall()}
+        tables = {
+            tuple(r)
+            for r in con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('raw', 'audit')"
+            ).fetchall()
+        }
     finally:
         con.close()
     return {("raw", d) for d in PARSERS} | {tuple(t.split(".")) for t in AUDIT_TABLES} <= tables
@@ -251,8 +285,9 @@ def _constant(value: str | None, rows: int) -> pa.Array:
 
 def _with_lineage(o: FileOutcome) -> pa.Table:
     table = o.parsed.records.table
-    return (table.append_column("source_file", _constant(o.found.relative, table.num_rows))
-            .append_column("source_sha256", _constant(o.found.sha256, table.num_rows)))
+    return table.append_column("source_file", _constant(o.found.relative, table.num_rows)).append_column(
+        "source_sha256", _constant(o.found.sha256, table.num_rows)
+    )
 
 
 AUDIT_TABLES = {
@@ -294,15 +329,18 @@ def _write(db_path: Path, outcomes: list[FileOutcome], ingested_at: dict) -> Non
             con.register("ref_df", frame)
             con.execute(f"CREATE TABLE raw.{name} AS SELECT * FROM ref_df")
             con.unregister("ref_df")
-        con.execute("COMMENT ON TABLE raw.ref_provinces_pre2025 IS "
-                    f"'vietnamadminunits {reference.PACKAGE_VERSION}, admin_units_legacy'")
+        con.execute(
+            "COMMENT ON TABLE raw.ref_provinces_pre2025 IS "
+            f"'vietnamadminunits {reference.PACKAGE_VERSION}, admin_units_legacy'"
+        )
         con.execute("CHECKPOINT")
     finally:
         con.close()
 
 
-def _replace(db_path: Path, outcomes: list[FileOutcome], changed: set[str], datasets: list[str],
-             ingested_at: dict) -> None:
+def _replace(
+    db_path: Path, outcomes: list[FileOutcome], changed: set[str], datasets: list[str], ingested_at: dict
+) -> None:
     """Replace the raw rows of the changed files (and rewrite the small audit tables), in one transaction:
     a refresh killed here leaves the database as it was."""
     con = duckdb.connect(str(db_path))
@@ -311,8 +349,9 @@ def _replace(db_path: Path, outcomes: list[FileOutcome], changed: set[str], data
         con.register("changed_paths", pa.table({"path": sorted(changed)}))
         for dataset in datasets:
             con.execute(f"DELETE FROM raw.{dataset} WHERE source_file IN (SELECT path FROM changed_paths)")
-            _insert_records(con, dataset, [o for o in outcomes
-                                           if o.found.dataset == dataset and o.found.relative in changed])
+            _insert_records(
+                con, dataset, [o for o in outcomes if o.found.dataset == dataset and o.found.relative in changed]
+            )
         con.unregister("changed_paths")
         for table in AUDIT_TABLES:
             con.execute(f"DELETE FROM {table}")
@@ -339,54 +378,135 @@ def _insert_records(con, dataset: str, outcomes: list[FileOutcome]) -> None:
 
 
 def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
-    files = pd.DataFrame([
-        {
-            "path": o.found.relative, "sha256": o.found.sha256, "dataset": o.found.dataset,
-            "province_code": o.province_code, "province_code_2025": o.province_code_2025,
-            "years": o.years, "status": o.status, "reason": o.reason,
-            "rows_read": o.parsed.rows_read if o.parsed else 0, "rows_accepted": o.rows_accepted,
-            "rows_rejected": len(o.parsed.rejected) if o.parsed else 0,
-            "size_bytes": o.found.size, "received_at": o.found.modified_at,
-            "ingested_at": ingested_at[o.found.relative], "format": _format(o),
-        }
-        for o in outcomes
-    ])
-    rejected = pd.DataFrame([
-        {"path": o.found.relative, "dataset": o.found.dataset, "sheet": r.sheet, "row_number": r.row_number,
-         "year": r.year, "reason": r.reason, "raw": json.dumps(r.raw, ensure_ascii=False, default=str)}
-        for o in outcomes if o.parsed for r in o.parsed.rejected
-    ], columns=["path", "dataset", "sheet", "row_number", "year", "reason", "raw"])
-    warnings = pd.DataFrame([
-        {"path": o.found.relative, "dataset": o.found.dataset, "sheet": w.sheet, "row_number": w.row_number,
-         "province_code": w.province_code, "province_code_2025": w.province_code_2025, "year": w.year,
-         "rule": w.rule, "message": w.message}
-        for o in outcomes if o.parsed and o.status == "loaded" for w in getattr(o.parsed, "warnings", [])
-    ], columns=["path", "dataset", "sheet", "row_number", "province_code", "province_code_2025", "year", "rule",
-                "message"])
-    totals = pd.DataFrame([
-        {"path": o.found.relative, "dataset": o.found.dataset, "province_code": o.province_code,
-         "province_code_2025": o.province_code_2025, "years": o.years, "sheet": t.sheet, "row_number": t.row_number,
-         "label": t.label, "field": t.field, "stated": t.stated, "summed": t.summed,
-         "difference": t.stated - t.summed, "reconciles": t.reconciles}
-        for o in outcomes if o.parsed and o.status == "loaded" for t in getattr(o.parsed, "totals", [])
-    ], columns=["path", "dataset", "province_code", "province_code_2025", "years", "sheet", "row_number", "label",
-                "field", "stated", "summed", "difference", "reconciles"])
+    files = pd.DataFrame(
+        [
+            {
+                "path": o.found.relative,
+                "sha256": o.found.sha256,
+                "dataset": o.found.dataset,
+                "province_code": o.province_code,
+                "province_code_2025": o.province_code_2025,
+                "years": o.years,
+                "status": o.status,
+                "reason": o.reason,
+                "rows_read": o.parsed.rows_read if o.parsed else 0,
+                "rows_accepted": o.rows_accepted,
+                "rows_rejected": len(o.parsed.rejected) if o.parsed else 0,
+                "size_bytes": o.found.size,
+                "received_at": o.found.modified_at,
+                "ingested_at": ingested_at[o.found.relative],
+                "format": _format(o),
+            }
+            for o in outcomes
+        ]
+    )
+    rejected = pd.DataFrame(
+        [
+            {
+                "path": o.found.relative,
+                "dataset": o.found.dataset,
+                "sheet": r.sheet,
+                "row_number": r.row_number,
+                "year": r.year,
+                "reason": r.reason,
+                "raw": json.dumps(r.raw, ensure_ascii=False, default=str),
+            }
+            for o in outcomes
+            if o.parsed
+            for r in o.parsed.rejected
+        ],
+        columns=["path", "dataset", "sheet", "row_number", "year", "reason", "raw"],
+    )
+    warnings = pd.DataFrame(
+        [
+            {
+                "path": o.found.relative,
+                "dataset": o.found.dataset,
+                "sheet": w.sheet,
+                "row_number": w.row_number,
+                "province_code": w.province_code,
+                "province_code_2025": w.province_code_2025,
+                "year": w.year,
+                "rule": w.rule,
+                "message": w.message,
+            }
+            for o in outcomes
+            if o.parsed and o.status == "loaded"
+            for w in getattr(o.parsed, "warnings", [])
+        ],
+        columns=[
+            "path",
+            "dataset",
+            "sheet",
+            "row_number",
+            "province_code",
+            "province_code_2025",
+            "year",
+            "rule",
+            "message",
+        ],
+    )
+    totals = pd.DataFrame(
+        [
+            {
+                "path": o.found.relative,
+                "dataset": o.found.dataset,
+                "province_code": o.province_code,
+                "province_code_2025": o.province_code_2025,
+                "years": o.years,
+                "sheet": t.sheet,
+                "row_number": t.row_number,
+                "label": t.label,
+                "field": t.field,
+                "stated": t.stated,
+                "summed": t.summed,
+                "difference": t.stated - t.summed,
+                "reconciles": t.reconciles,
+            }
+            for o in outcomes
+            if o.parsed and o.status == "loaded"
+            for t in getattr(o.parsed, "totals", [])
+        ],
+        columns=[
+            "path",
+            "dataset",
+            "province_code",
+            "province_code_2025",
+            "years",
+            "sheet",
+            "row_number",
+            "label",
+            "field",
+            "stated",
+            "summed",
+            "difference",
+            "reconciles",
+        ],
+    )
     con.register("totals_df", totals)
-    con.execute("INSERT INTO audit.file_totals SELECT path, dataset, province_code, province_code_2025, "
-                "CAST(years AS INTEGER[]), sheet, CAST(row_number AS INTEGER), label, field, CAST(stated AS BIGINT), "
-                "CAST(summed AS BIGINT), CAST(difference AS BIGINT), CAST(reconciles AS BOOLEAN) FROM totals_df")
+    con.execute(
+        "INSERT INTO audit.file_totals SELECT path, dataset, province_code, province_code_2025, "
+        "CAST(years AS INTEGER[]), sheet, CAST(row_number AS INTEGER), label, field, CAST(stated AS BIGINT), "
+        "CAST(summed AS BIGINT), CAST(difference AS BIGINT), CAST(reconciles AS BOOLEAN) FROM totals_df"
+    )
     con.unregister("totals_df")
     if len(files):
         con.register("files_df", files)
-        con.execute("INSERT INTO audit.ingest_files SELECT path, sha256, dataset, province_code, "
-                    "province_code_2025, CAST(years AS INTEGER[]), status, reason, rows_read, rows_accepted, "
-                    "rows_rejected, size_bytes, received_at, ingested_at, format FROM files_df")
+        con.execute(
+            "INSERT INTO audit.ingest_files SELECT path, sha256, dataset, province_code, "
+            "province_code_2025, CAST(years AS INTEGER[]), status, reason, rows_read, rows_accepted, "
+            "rows_rejected, size_bytes, received_at, ingested_at, format FROM files_df"
+        )
         con.unregister("files_df")
     con.register("rejected_df", rejected)
-    con.execute("INSERT INTO audit.rejected_rows SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
-                "CAST(year AS INTEGER), reason, CAST(raw AS JSON) FROM rejected_df")
+    con.execute(
+        "INSERT INTO audit.rejected_rows SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
+        "CAST(year AS INTEGER), reason, CAST(raw AS JSON) FROM rejected_df"
+    )
     con.unregister("rejected_df")
     con.register("warnings_df", warnings)
-    con.execute("INSERT INTO audit.row_warnings SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
-                "province_code, province_code_2025, CAST(year AS INTEGER), rule, message FROM warnings_df")
+    con.execute(
+        "INSERT INTO audit.row_warnings SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
+        "province_code, province_code_2025, CAST(year AS INTEGER), rule, message FROM warnings_df"
+    )
     con.unregister("warnings_df")

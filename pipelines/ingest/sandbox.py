@@ -27,8 +27,13 @@ from .discover import FoundFile
 from .limits import Limits, mib
 from .parse import FileOutcome, parse_file
 
-_SIGNALS = {signal.SIGKILL: "killed", signal.SIGABRT: "aborted", signal.SIGSEGV: "crashed",
-            signal.SIGBUS: "crashed", signal.SIGALRM: "timed out"}
+_SIGNALS = {
+    signal.SIGKILL: "killed",
+    signal.SIGABRT: "aborted",
+    signal.SIGSEGV: "crashed",
+    signal.SIGBUS: "crashed",
+    signal.SIGALRM: "timed out",
+}
 
 
 def _context():
@@ -85,8 +90,11 @@ def _child(batch: list[tuple[int, FoundFile]], config_dir: Path, limits: Limits,
         except RecursionError:
             outcome = FileOutcome(found).reject("the file is nested too deeply to read (damaged or crafted)")
         except Exception as exc:  # a bug of ours must not stop the refresh; the reason says it is ours
-            outcome = _not_cached(FileOutcome(found).reject(
-                f"internal error while reading ({type(exc).__name__}: {exc}); please report it with the file"))
+            outcome = _not_cached(
+                FileOutcome(found).reject(
+                    f"internal error while reading ({type(exc).__name__}: {exc}); please report it with the file"
+                )
+            )
         signal.alarm(0)
         try:
             conn.send((index, outcome))
@@ -101,8 +109,10 @@ def _not_cached(outcome: FileOutcome) -> FileOutcome:
 
 
 def _too_big(limits: Limits) -> str:
-    return (f"reading the file needs more than {mib(limits.reader_memory_bytes)} of memory (limit "
-            "reader_memory_mib): it is too large, or built to exhaust memory")
+    return (
+        f"reading the file needs more than {mib(limits.reader_memory_bytes)} of memory (limit "
+        "reader_memory_mib): it is too large, or built to exhaust memory"
+    )
 
 
 def _died(found: FoundFile, exitcode: int | None, limits: Limits) -> FileOutcome:
@@ -116,15 +126,23 @@ def _death(found: FoundFile, exitcode: int | None, limits: Limits) -> FileOutcom
             return FileOutcome(found).reject(f"the reader was {what}: {_too_big(limits)}")
         if -exitcode == signal.SIGALRM:
             return _timed_out(found, limits)
-        return FileOutcome(found).reject(f"the reader {what} on this file (signal {-exitcode}): the file is "
-                                         "damaged or crafted; save it again from Excel and resend it")
-    return FileOutcome(found).reject(f"internal error: the reader process stopped without an answer (exit code "
-                                     f"{exitcode}); please report it with the file")
+        return FileOutcome(found).reject(
+            f"the reader {what} on this file (signal {-exitcode}): the file is "
+            "damaged or crafted; save it again from Excel and resend it"
+        )
+    return FileOutcome(found).reject(
+        f"internal error: the reader process stopped without an answer (exit code "
+        f"{exitcode}); please report it with the file"
+    )
 
 
 def _timed_out(found: FoundFile, limits: Limits) -> FileOutcome:
-    return _not_cached(FileOutcome(found).reject(f"reading the file took longer than {limits.reader_timeout_seconds:.0f} s "
-                                     "(limit reader_timeout_seconds): it is too large, or built to stall readers"))
+    return _not_cached(
+        FileOutcome(found).reject(
+            f"reading the file took longer than {limits.reader_timeout_seconds:.0f} s "
+            "(limit reader_timeout_seconds): it is too large, or built to stall readers"
+        )
+    )
 
 
 @contextmanager
@@ -165,8 +183,9 @@ def _batches(files: list[FoundFile], todo: list[int], limits: Limits) -> list[li
     return batches
 
 
-def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None,
-                on_file=None) -> list[FileOutcome]:
+def parse_files(
+    files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None, on_file=None
+) -> list[FileOutcome]:
     """parse_file for each file, in bounded reader processes; outcomes in the order given.
 
     A reader that dies or stalls costs only the file it was reading: that file is rejected with the
@@ -190,13 +209,13 @@ def parse_files(files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: L
         while queue and len(running) < workers:
             batch = queue.pop(0)
             receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_child, args=([(i, files[i]) for i in batch], config_dir, limits, send),
-                                  daemon=True)
+            process = ctx.Process(
+                target=_child, args=([(i, files[i]) for i in batch], config_dir, limits, send), daemon=True
+            )
             with _importable_main():
                 process.start()
             send.close()
-            running.append({"process": process, "receive": receive, "pending": list(batch),
-                            "since": time.monotonic()})
+            running.append({"process": process, "receive": receive, "pending": list(batch), "since": time.monotonic()})
         wait([r["receive"] for r in running] + [r["process"].sentinel for r in running], timeout=0.5)
         for reader in list(running):
             process, receive, pending = reader["process"], reader["receive"], reader["pending"]

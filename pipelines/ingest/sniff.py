@@ -23,14 +23,26 @@ from .limits import MIB, Limits, mib
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
 SUPPORTED_SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
-KIND_NAMES = {"xlsx": "Excel workbook (.xlsx)", "xls": "Excel 97-2003 workbook (.xls)",
-              "ods": "OpenDocument spreadsheet (.ods)", "csv": "CSV text"}
+KIND_NAMES = {
+    "xlsx": "Excel workbook (.xlsx)",
+    "xls": "Excel 97-2003 workbook (.xls)",
+    "ods": "OpenDocument spreadsheet (.ods)",
+    "csv": "CSV text",
+}
 
 _SIGNATURES = [  # (magic bytes, what the file is)
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"), (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"\x1f\x8b", "a gzip archive"), (b"MZ", "a Windows program"), (b"\x7fELF", "a program"),
-    (b"{\\rtf", "an RTF document"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"MZ", "a Windows program"),
+    (b"\x7fELF", "a program"),
+    (b"{\\rtf", "an RTF document"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
 ]
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -44,8 +56,10 @@ class UnreadableFile(Exception):
 
 def password_protected(detail: str = "") -> UnreadableFile:
     """One reason for every kind of password protection, with the way out."""
-    return UnreadableFile(f"the workbook is protected with a password{detail}: "
-                          "save it without a password (File → Info → Protect Workbook) and send it again")
+    return UnreadableFile(
+        f"the workbook is protected with a password{detail}: "
+        "save it without a password (File → Info → Protect Workbook) and send it again"
+    )
 
 
 @dataclass
@@ -69,7 +83,9 @@ def inspect(path: Path, limits: Limits) -> FileFormat:
     if size == 0:
         raise UnreadableFile("the file is empty (0 bytes)")
     if size > limits.max_file_bytes:
-        raise UnreadableFile(f"the file is {mib(size)}, over the limit of {mib(limits.max_file_bytes)} for one submission")
+        raise UnreadableFile(
+            f"the file is {mib(size)}, over the limit of {mib(limits.max_file_bytes)} for one submission"
+        )
     with path.open("rb") as f:
         head = f.read(8192)
     for magic, what in _SIGNATURES:
@@ -86,10 +102,14 @@ def inspect(path: Path, limits: Limits) -> FileFormat:
     else:
         lowered = head[:512].lstrip().lower()
         if lowered.startswith((b"<!doctype html", b"<html")):
-            raise UnreadableFile("not a spreadsheet: the file is a web page (HTML) named "
-                                 f"'{path.name}'; open it in Excel and save it as .xlsx")
-        raise UnreadableFile(f"not a spreadsheet: '{path.name}' is neither a workbook nor text "
-                             "(unknown content; damaged, or another kind of file renamed)")
+            raise UnreadableFile(
+                "not a spreadsheet: the file is a web page (HTML) named "
+                f"'{path.name}'; open it in Excel and save it as .xlsx"
+            )
+        raise UnreadableFile(
+            f"not a spreadsheet: '{path.name}' is neither a workbook nor text "
+            "(unknown content; damaged, or another kind of file renamed)"
+        )
     expected = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}.get(suffix)
     if expected and fmt.kind != expected:
         fmt.notes.append(f"named {suffix} but saved as {fmt.name}: read as what it is")
@@ -97,8 +117,10 @@ def inspect(path: Path, limits: Limits) -> FileFormat:
 
 
 def _damaged(what: str) -> UnreadableFile:
-    return UnreadableFile(f"the file is damaged or incomplete ({what}): it was probably cut off while being "
-                          "saved or sent; save it again and resend it")
+    return UnreadableFile(
+        f"the file is damaged or incomplete ({what}): it was probably cut off while being "
+        "saved or sent; save it again and resend it"
+    )
 
 
 def _inspect_zip(path: Path, limits: Limits) -> FileFormat:
@@ -119,14 +141,16 @@ def _inspect_zip(path: Path, limits: Limits) -> FileFormat:
         if total > limits.max_unpacked_bytes:
             raise UnreadableFile(
                 f"refused as a possible zip bomb: the workbook would unpack to {mib(total)} ('{biggest.filename}' "
-                f"alone {mib(biggest.file_size)}), over the limit of {mib(limits.max_unpacked_bytes)}")
+                f"alone {mib(biggest.file_size)}), over the limit of {mib(limits.max_unpacked_bytes)}"
+            )
         for info in infos:
             if info.file_size > MIB and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1):
                 ratio = info.file_size / max(info.compress_size, 1)
                 raise UnreadableFile(
                     f"refused as a possible zip bomb: '{info.filename}' unpacks {ratio:.0f} times larger than it is "
                     f"packed ({mib(info.compress_size)} → {mib(info.file_size)}), over the limit of "
-                    f"{limits.max_compression_ratio:.0f}")
+                    f"{limits.max_compression_ratio:.0f}"
+                )
         fmt = FileFormat(kind)
         if kind == "xlsx":
             fmt.date1904 = bool(_DATE1904.search(_read_part(archive, "xl/workbook.xml")))
@@ -159,8 +183,9 @@ def _zip_kind(archive: zipfile.ZipFile, names: set[str], path: Path) -> str:
         raise UnreadableFile(f"not a spreadsheet: the file is a text document (Word/Writer) named '{path.name}'")
     if any(n.startswith("ppt/") for n in names):
         raise UnreadableFile(f"not a spreadsheet: the file is a presentation named '{path.name}'")
-    raise UnreadableFile(f"not a spreadsheet: '{path.name}' is a zip archive without a workbook inside; "
-                         "unpack it and send the workbooks")
+    raise UnreadableFile(
+        f"not a spreadsheet: '{path.name}' is a zip archive without a workbook inside; unpack it and send the workbooks"
+    )
 
 
 def _check_dimensions(archive: zipfile.ZipFile, names: set[str], limits: Limits) -> None:
@@ -177,7 +202,8 @@ def _check_dimensions(archive: zipfile.ZipFile, names: set[str], limits: Limits)
             label = sheet_names.get(name, name)
             raise UnreadableFile(
                 f"sheet '{label}' declares {rows:,} rows × {cols:,} columns = {rows * cols:,} cells, over the limit of "
-                f"{limits.max_sheet_cells:,}; delete the empty rows and columns below and right of the table")
+                f"{limits.max_sheet_cells:,}; delete the empty rows and columns below and right of the table"
+            )
 
 
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
@@ -263,8 +289,8 @@ def _biff_globals(data: bytes):
     """(record type, body) of the workbook globals of a BIFF stream, up to its EOF record."""
     pos = 0
     while pos + 4 <= len(data):
-        record, length = struct.unpack("<HH", data[pos:pos + 4])
-        yield record, data[pos + 4:pos + 4 + length]
+        record, length = struct.unpack("<HH", data[pos : pos + 4])
+        yield record, data[pos + 4 : pos + 4 + length]
         if record == 0x000A:  # EOF of the globals substream
             return
         pos += 4 + length

@@ -49,7 +49,7 @@ class Table:
     title_lines: list[str] = field(default_factory=list)
     sheet_unit: str | None = None  # from an "ĐVT: ..." line
     twice: dict[str, list[str]] = field(default_factory=dict)  # field → headers of further columns naming it
-    by_year: dict[str, "YearColumns"] = field(default_factory=dict)  # field → its one column per year
+    by_year: dict[str, YearColumns] = field(default_factory=dict)  # field → its one column per year
 
 
 def header_key(text: object) -> tuple[str, str | None]:
@@ -98,8 +98,13 @@ def _group_labels(sheet: Sheet, r: int, width: int) -> list[str | None]:
         return read(row[c]) if c < len(row) else None
 
     for c in range(1, width):
-        if not parents[c] and not text(tops, c) and text(subs, c, _year_header) and parents[c - 1] \
-                and text(subs, c - 1, _year_header):
+        if (
+            not parents[c]
+            and not text(tops, c)
+            and text(subs, c, _year_header)
+            and parents[c - 1]
+            and text(subs, c - 1, _year_header)
+        ):
             parents[c] = parents[c - 1]
     return parents
 
@@ -127,6 +132,7 @@ def _map_columns(candidates: list[list[str]], config: HeaderConfig):
 @dataclass
 class YearColumns:
     """A field given one column per year: "Kinh phí kế hoạch" over "Năm 2021 | Năm 2022 | Năm 2023"."""
+
     field: str
     group: str  # the group header as written
     columns: list[tuple[int, str, list[int]]]  # (0-based column, its header as written, the years it names)
@@ -134,8 +140,12 @@ class YearColumns:
 
 def _year_header(value) -> str | None:
     """A sub-header cell as text; a year typed as a number (2021) counts as its text."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
-            and 1900 <= value <= 2100:
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and 1900 <= value <= 2100
+    ):
         return str(int(value))
     return _cell_text(value)
 
@@ -197,9 +207,7 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
     pivoted = _one_column_per_year(sheet, rows[0], config)
     if pivoted and len(rows) == 1:
         rows = (rows[0], rows[0] + 1)  # the year row is part of the header, not the first data row
-    title_lines = [
-        " ".join(t for t in (_cell_text(v) for v in _row(sheet, i)) if t) for i in range(rows[0])
-    ]
+    title_lines = [" ".join(t for t in (_cell_text(v) for v in _row(sheet, i)) if t) for i in range(rows[0])]
     title_lines = [t for t in title_lines if t]
     data_start = rows[-1] + 1
     # rows of column numbers or units directly under the header

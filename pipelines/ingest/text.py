@@ -134,5 +134,5 @@ def place_key(value: object) -> str:
     match = _PLACE_PREFIX.match(folded)
     if match:
         # drop as many words from the key as the prefix had
-        key = " ".join(key.split(" ")[len(match.group(1).split(" ")):])
+        key = " ".join(key.split(" ")[len(match.group(1).split(" ")) :])
     return key

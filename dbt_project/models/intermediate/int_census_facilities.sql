@@ -11,10 +11,11 @@ with census as (
 latest as (
     select *
     from census
-    qualify row_number() over (
-        partition by facility_key
-        order by survey_year desc, (facility_code is not null) desc, source_file, source_row
-    ) = 1
+    qualify
+        row_number() over (
+            partition by facility_key
+            order by survey_year desc, (facility_code is not null) desc, source_file, source_row
+        ) = 1
 ),
 
 -- the name as the census itself recorded it with the code (a code-less re-survey may re-type it,
@@ -22,10 +23,11 @@ latest as (
 named as (
     select facility_key, facility_name
     from census
-    qualify row_number() over (
-        partition by facility_key
-        order by (facility_code is not null) desc, survey_year desc, source_file, source_row
-    ) = 1
+    qualify
+        row_number() over (
+            partition by facility_key
+            order by (facility_code is not null) desc, survey_year desc, source_file, source_row
+        ) = 1
 ),
 
 waves as (

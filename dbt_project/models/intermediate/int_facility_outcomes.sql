@@ -9,8 +9,9 @@ with outcomes as (
 ),
 
 projects as (
-    select p.project_key, p.project_code, p.province_code, p.province_code_2025, p.year, p.program_level,
-           c.support_content
+    select
+        p.project_key, p.project_code, p.province_code, p.province_code_2025, p.year, p.program_level,
+        c.support_content
     from {{ ref('stg_projects') }} as p
     inner join {{ ref('int_project_support_content') }} as c using (project_key)
     where p.project_code is not null
@@ -26,7 +27,10 @@ linked_project as (
     from outcomes as o
     inner join projects as p
         on p.project_code = o.project_code
-        and (p.province_code = o.province_code or (o.province_code is null and p.province_code_2025 = o.province_code_2025))
+        and (
+            p.province_code = o.province_code
+            or (o.province_code is null and p.province_code_2025 = o.province_code_2025)
+        )
         and p.year <= o.survey_year
     qualify row_number() over (partition by o.outcome_key order by p.year desc, p.project_key) = 1
 ),
@@ -43,7 +47,9 @@ measured as (
         case when o.workers_after > 0 and o.output_after is not null then o.output_after / o.workers_after end
             as productivity_after,
         case
-            when coalesce(o.workers_before, 0) = 0 and coalesce(o.output_before, 0) = 0 then 'no workers and no output before support'
+            when
+                coalesce(o.workers_before, 0) = 0 and coalesce(o.output_before, 0) = 0
+                then 'no workers and no output before support'
             when coalesce(o.workers_before, 0) = 0 then 'no workers before support'
             when coalesce(o.output_before, 0) = 0 then 'no output before support'
             when coalesce(o.workers_after, 0) = 0 or o.output_after is null then 'no workers or output after support'
@@ -74,9 +80,11 @@ select
     round(m.productivity_before, 6) as productivity_before,
     round(m.productivity_after, 6) as productivity_after,
     case when m.no_gain_reason is null
-        then round((m.productivity_after / m.productivity_before - 1) * 100, 4) end as productivity_gain_pct,
+            then round((m.productivity_after / m.productivity_before - 1) * 100, 4)
+    end as productivity_gain_pct,
     case when m.revenue_before_vnd > 0 and m.revenue_after_vnd is not null
-        then round((m.revenue_after_vnd / m.revenue_before_vnd - 1) * 100, 4) end as revenue_gain_pct,
+            then round((m.revenue_after_vnd / m.revenue_before_vnd - 1) * 100, 4)
+    end as revenue_gain_pct,
     m.no_gain_reason,
     m.source_file,
     m.source_sheet,

@@ -13,11 +13,15 @@ final as (
     select
         o.outcome_key,
         coalesce(
-            (select any_value(f.facility_key) from facility_names as f
-             where f.match_scope = o.match_scope and f.facility_code_key = o.facility_code_key),
-            (select case when count(distinct f.facility_key) = 1 then any_value(f.facility_key) end
-             from facility_names as f
-             where f.match_scope = o.match_scope and f.facility_name_key = o.facility_name_key)
+            (
+                select any_value(f.facility_key) from facility_names as f
+                where f.match_scope = o.match_scope and f.facility_code_key = o.facility_code_key
+            ),
+            (
+                select case when count(distinct f.facility_key) = 1 then any_value(f.facility_key) end
+                from facility_names as f
+                where f.match_scope = o.match_scope and f.facility_name_key = o.facility_name_key
+            )
         ) as facility_key
     from outcomes as o
 )

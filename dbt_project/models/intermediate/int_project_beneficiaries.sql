@@ -3,8 +3,9 @@
 -- its own matching key (name_key, computed at ingestion). The same beneficiary is recognised across
 -- years by that key within its 2025 province.
 with projects as (
-    select project_key, province_code, province_code_2025, year, program_level, location_key,
-           beneficiary_name, beneficiary_keys, beneficiary_types
+    select
+        project_key, province_code, province_code_2025, year, program_level, location_key,
+        beneficiary_name, beneficiary_keys, beneficiary_types
     from {{ ref('stg_projects') }}
     where beneficiary_name is not null
 ),

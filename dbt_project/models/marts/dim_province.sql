@@ -23,10 +23,11 @@ new_regions as (
         regions.region
     from mapping
     inner join regions using (province_code)
-    qualify row_number() over (
-        partition by mapping.province_code_2025
-        order by (mapping.province_code = mapping.province_code_2025) desc, mapping.province_code
-    ) = 1
+    qualify
+        row_number() over (
+            partition by mapping.province_code_2025
+            order by (mapping.province_code = mapping.province_code_2025) desc, mapping.province_code
+        ) = 1
 )
 
 select

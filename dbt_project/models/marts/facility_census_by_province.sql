@@ -11,7 +11,8 @@ with census as (
 per_wave as (
     select *
     from census
-    qualify row_number() over (partition by province_code, survey_year, facility_key order by source_file, source_row) = 1
+    qualify row_number() over (partition by province_code, survey_year, facility_key order by source_file, source_row)
+        = 1
 ),
 
 first_seen as (

@@ -38,7 +38,7 @@ select
     coalesce(
         projects.reported_total_cost_vnd,
         coalesce(projects.central_budget_vnd, 0) + coalesce(projects.local_budget_vnd, 0)
-            + coalesce(projects.beneficiary_contribution_vnd, 0)
+        + coalesce(projects.beneficiary_contribution_vnd, 0)
     )::bigint as total_cost_vnd,
     projects.reported_total_cost_vnd is not null as total_cost_reported,
     projects.jobs_created,

@@ -9,11 +9,13 @@ with projects as (
 ),
 
 beneficiaries as (
-    select province_code, year, program_level,
+    select
+        province_code, year, program_level,
         count(distinct beneficiary_key) as distinct_beneficiaries,
-        {% for t in ['sme', 'cooperative', 'cooperative_group', 'household_business', 'establishment'] %}
-        count(distinct beneficiary_key) filter (where beneficiary_type = '{{ t }}') as beneficiaries_{{ t }}{{ ',' if not loop.last }}
-        {% endfor %}
+    {% for t in ['sme', 'cooperative', 'cooperative_group', 'household_business', 'establishment'] %}
+        count(distinct beneficiary_key) filter (where beneficiary_type = '{{ t }}')
+            as beneficiaries_{{ t }}{{ ',' if not loop.last }}
+    {% endfor %}
     from {{ ref('project_beneficiaries') }}
     where province_code is not null and beneficiary_type <> 'other'
     group by all
@@ -28,9 +30,9 @@ counts as (
         program_level,
         count(*) as projects,
         count(*) filter (where status = 'completed') as projects_completed,
-        {% for c in contents %}
+    {% for c in contents %}
         count(*) filter (where support_content = '{{ c }}') as projects_{{ c }}{{ ',' if not loop.last }}
-        {% endfor %}
+    {% endfor %}
     from projects
     group by province_code, year, program_level
 )
@@ -38,8 +40,8 @@ counts as (
 select
     counts.*,
     coalesce(b.distinct_beneficiaries, 0) as distinct_beneficiaries,
-    {% for t in ['sme', 'cooperative', 'cooperative_group', 'household_business', 'establishment'] %}
+{% for t in ['sme', 'cooperative', 'cooperative_group', 'household_business', 'establishment'] %}
     coalesce(b.beneficiaries_{{ t }}, 0) as beneficiaries_{{ t }}{{ ',' if not loop.last }}
-    {% endfor %}
+{% endfor %}
 from counts
 left join beneficiaries as b using (province_code, year, program_level)

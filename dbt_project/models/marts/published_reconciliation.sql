@@ -97,11 +97,11 @@ outcome_values as (
 values_ as (
     select figure_id, warehouse_value, null::double as warehouse_min, null::double as warehouse_max from project_values
     union all
-    select figure_id, warehouse_value, null, null from beneficiary_values
+    select figure_id, warehouse_value, null as warehouse_min, null as warehouse_max from beneficiary_values
     union all
-    select figure_id, warehouse_value, null, null from plan_values
+    select figure_id, warehouse_value, null as warehouse_min, null as warehouse_max from plan_values
     union all
-    select figure_id, warehouse_value, null, null from census_values
+    select figure_id, warehouse_value, null as warehouse_min, null as warehouse_max from census_values
     union all
     select figure_id, warehouse_value, warehouse_min, warehouse_max from outcome_values
 ),
@@ -112,9 +112,12 @@ coverage as (
     from figures as f
     left join (
         select 'projects' as dataset, province_code, year from {{ ref('projects') }}
-        union all select 'plans', province_code, year from {{ ref('int_plans') }}
-        union all select 'census', province_code, survey_year from {{ ref('stg_census') }}
-        union all select 'outcomes', province_code, year from {{ ref('facility_outcomes') }}
+        union all
+        select 'plans' as dataset, province_code, year from {{ ref('int_plans') }}
+        union all
+        select 'census' as dataset, province_code, survey_year as year from {{ ref('stg_census') }}
+        union all
+        select 'outcomes' as dataset, province_code, year from {{ ref('facility_outcomes') }}
     ) as d
         on d.dataset = f.dataset
         and (f.province_code is null or d.province_code = f.province_code)
@@ -134,8 +137,12 @@ compared as (
             when not f.comparable or not c.covered then 'not_covered'
             when f.kind = 'exact' and v.warehouse_value = f.published_value then 'match'
             when f.kind = 'at_least' and v.warehouse_value >= f.published_value then 'match'
-            when f.kind = 'approx' and abs(v.warehouse_value - f.published_value) <= 0.01 * f.published_value then 'match'
-            when f.kind = 'range' and v.warehouse_min >= f.published_value and v.warehouse_max <= f.published_high then 'match'
+            when
+                f.kind = 'approx' and abs(v.warehouse_value - f.published_value) <= 0.01 * f.published_value
+                then 'match'
+            when
+                f.kind = 'range' and v.warehouse_min >= f.published_value and v.warehouse_max <= f.published_high
+                then 'match'
             else 'mismatch'
         end as verdict
     from figures as f
@@ -149,7 +156,8 @@ select
     compared.province_code,
     provinces.province_name,
     case when period_start = period_end then period_start::varchar
-         else period_start::varchar || '–' || period_end::varchar end as period,
+        else period_start::varchar || '–' || period_end::varchar
+    end as period,
     compared.period_start,
     compared.period_end,
     compared.measure,

@@ -26,17 +26,22 @@ file_reports as (
 accepted_rows as (
     {% for dataset, model in [('projects', 'stg_projects'), ('census', 'stg_census'),
                               ('outcomes', 'stg_outcomes'), ('plans', 'stg_plans')] %}
-    select
-        '{{ dataset }}' as dataset,
-        case when {{ 'survey_year' if dataset in ('census', 'outcomes') else 'year' }} < {{ reform_year }}
-            then 'pre2025' else '2025' end as generation,
-        case when {{ 'survey_year' if dataset in ('census', 'outcomes') else 'year' }} < {{ reform_year }}
-            then province_code else province_code_2025 end as province_code,
-        {{ 'survey_year' if dataset in ('census', 'outcomes') else 'year' }} as year,
-        count(*) as rows_accepted
-    from {{ ref(model) }}
-    group by all
-    {{ 'union all' if not loop.last }}
+        {% set year_column = 'survey_year' if dataset in ('census', 'outcomes') else 'year' %}
+        select
+            '{{ dataset }}' as dataset,
+            case
+                when {{ year_column }} < {{ reform_year }} then 'pre2025'
+                else '2025'
+            end as generation,
+            case
+                when {{ year_column }} < {{ reform_year }} then province_code
+                else province_code_2025
+            end as province_code,
+            {{ year_column }} as year,  -- noqa: AL09 (a self-alias only for the datasets whose column is year)
+            count(*) as rows_accepted
+        from {{ ref(model) }}
+        group by all
+        {{ 'union all' if not loop.last }}
     {% endfor %}
 ),
 
@@ -68,7 +73,11 @@ reporters as (
     where generation = 'pre2025'
     union
     -- new units: from the reform year, once they or their predecessors are in the warehouse
-    select distinct '2025', dim.province_code_2025, {{ reform_year }}, year(current_date)
+    select distinct
+        '2025' as generation,
+        dim.province_code_2025 as province_code,
+        {{ reform_year }} as first_year,
+        year(current_date) as last_year
     from first_years
     inner join {{ ref('dim_province') }} as dim
         on dim.generation = first_years.generation and dim.province_code = first_years.province_code
@@ -109,7 +118,8 @@ select
     make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') as due_before,
     received.first_received_at < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') as on_time,
     case
-        when received.files > 0 and received.first_received_at < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh')
+        when received.files > 0
+            and received.first_received_at < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh')
             then 'on_time'
         when received.files > 0 then 'late'
         when current_timestamp < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') then 'not_yet_due'
