@@ -7,6 +7,7 @@ from dagster import AssetCheckResult, AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from . import dbt_build
+from .datasets import DATASETS
 from .engine import ALL, BuildState, needs_publication, needs_serving
 from .ingest.run import ingest
 from .postgres import safe_url
@@ -16,10 +17,7 @@ from .resources import PostgresResource, RefreshLock, WarehouseResource, dbt_pro
 from .settings import postgres_url
 
 INGEST_TABLES = {
-    ("raw", "projects"): "Accepted project-register rows with lineage.",
-    ("raw", "census"): "Accepted census rows (facility × wave), personal data left behind.",
-    ("raw", "outcomes"): "Accepted outcome-survey rows (before/after support).",
-    ("raw", "plans"): "Accepted plan lines (province × year × level).",
+    **{("raw", d.name): d.description for d in DATASETS},
     ("raw", "ref_provinces_pre2025"): "The 63 pre-2025 provinces (vietnamadminunits).",
     ("raw", "ref_provinces_2025"): "The 34 units of 2025 (vietnamadminunits).",
     ("raw", "ref_province_mapping"): "Old province → 2025 unit (vietnamadminunits).",

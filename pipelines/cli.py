@@ -20,6 +20,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from .datasets import NAMES as DATASET_NAMES
 from .settings import MARTS_TAG, PROJECT_ROOT, WORK_TAG, Paths, current_paths, postgres_url, run_tags
 
 DAGSTER_YAML = """# Written by kc: one refresh at a time, the others wait in the queue.
@@ -473,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.add_argument(
         "--dataset",
-        choices=["projects", "census", "outcomes", "plans"],
+        choices=DATASET_NAMES,
         help="read the files as this dataset (default: from the folder, else the best reading)",
     )
     validate.add_argument(

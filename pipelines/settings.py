@@ -8,7 +8,6 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-DATASETS = ("projects", "census", "outcomes", "plans")
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .datasets import BY_NAME, NAMES
 from .ingest.config import CONFIG_DIR, load_dataset_config
 from .ingest.discover import FoundFile, _mtime, sha256_of
 from .ingest.limits import load_limits
 from .ingest.parse import PARSERS, FileOutcome
 from .ingest.sandbox import parse_files
 from .ingest.sniff import KIND_NAMES
-from .settings import DATASETS
 from .vietnamese import vietnamese
 
 UNITS = {"dong": "đồng", "nghin dong": "nghìn đồng", "trieu dong": "triệu đồng", "ty dong": "tỷ đồng"}
@@ -52,7 +52,7 @@ def _found(path: Path, dataset: str | None) -> FoundFile:
 
 def _dataset_from_path(path: Path) -> str | None:
     for part in reversed(path.resolve().parts[:-1]):
-        if part in DATASETS:
+        if part in NAMES:
             return part
     return None
 
@@ -94,12 +94,7 @@ def _province_names() -> dict[str, str]:
     return names
 
 
-DATASET_NAMES_VI = {
-    "projects": "danh mục đề án",
-    "census": "phiếu điều tra cơ sở",
-    "outcomes": "phiếu khảo sát kết quả",
-    "plans": "kế hoạch kinh phí",
-}
+DATASET_NAMES_VI = {name: dataset.vietnamese for name, dataset in BY_NAME.items()}
 
 
 def report(outcome: FileOutcome, how: str, names: dict[str, str], out=None, lang: str = "vi") -> bool:

@@ -83,7 +83,9 @@ def _verified(data: bytes) -> bytes:
 def fingerprint(config_dir: Path, limits: Limits) -> str:
     """A hash of the code, configuration, limits and library versions a reading depends on."""
     digest = hashlib.sha256()
-    sources = sorted(INGEST_DIR.glob("*.py")) + sorted(p for p in config_dir.rglob("*") if p.is_file())
+    # the registry decides which parser reads which folder
+    sources = [INGEST_DIR.parent / "datasets.py", *sorted(INGEST_DIR.glob("*.py"))]
+    sources += sorted(p for p in config_dir.rglob("*") if p.is_file())
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(repr(sorted(asdict(limits).items())).encode())

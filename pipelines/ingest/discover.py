@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..settings import DATASETS
+from ..datasets import NAMES as DATASETS
 
 
 @dataclass(frozen=True)

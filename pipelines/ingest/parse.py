@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .census import CensusParser
+from ..datasets import DATASETS
 from .config import CONFIG_DIR, load_dataset_config
 from .discover import FoundFile, sha256_of, unreadable_reason
 from .limits import Limits
-from .outcomes import OutcomesParser
-from .plans import PlansParser
-from .projects import ProjectsParser
 from .provinces import resolver
 from .readers import read_sheets
 from .register import ParsedFile, RegisterParser, arrow_schema
@@ -35,9 +32,7 @@ def _sha256_now(path: Path) -> str | None:
         return None
 
 
-PARSERS: dict[str, type[RegisterParser]] = {
-    p.dataset: p for p in (ProjectsParser, CensusParser, OutcomesParser, PlansParser)
-}
+PARSERS: dict[str, type[RegisterParser]] = {d.name: d.parser_class() for d in DATASETS}
 
 
 @dataclass

@@ -4,7 +4,7 @@ Loading the dataset configurations and the province resolver (vietnamadminunits)
 reading a typical file; done here, each forked reader inherits them instead of redoing them.
 """
 
-from ..settings import DATASETS
+from ..datasets import NAMES as DATASETS
 from . import parse  # noqa: F401  (the code every reader runs)
 from .config import CONFIG_DIR, load_dataset_config
 from .provinces import resolver

@@ -24,11 +24,10 @@ file_reports as (
 ),
 
 accepted_rows as (
-    {% for dataset, model in [('projects', 'stg_projects'), ('census', 'stg_census'),
-                              ('outcomes', 'stg_outcomes'), ('plans', 'stg_plans')] %}
-        {% set year_column = 'survey_year' if dataset in ('census', 'outcomes') else 'year' %}
+    {% for dataset in datasets() %}
+        {% set year_column = dataset.year_column %}
         select
-            '{{ dataset }}' as dataset,
+            '{{ dataset.name }}' as dataset,
             case
                 when {{ year_column }} < {{ reform_year }} then 'pre2025'
                 else '2025'
@@ -39,7 +38,7 @@ accepted_rows as (
             end as province_code,
             {{ year_column }} as year,  -- noqa: AL09 (a self-alias only for the datasets whose column is year)
             count(*) as rows_accepted
-        from {{ ref(model) }}
+        from {{ ref(dataset.staging_model) }}
         group by all
         {{ 'union all' if not loop.last }}
     {% endfor %}
@@ -87,7 +86,10 @@ grid as (
     select reporters.generation, reporters.province_code, years.year, datasets.dataset
     from reporters
     cross join lateral (select unnest(range(reporters.first_year, reporters.last_year + 1)) as year) as years
-    cross join (select unnest(['projects', 'census', 'outcomes', 'plans']) as dataset) as datasets
+    cross join (
+        {% set names = [] %}{% for d in datasets() %}{% do names.append("'" ~ d.name ~ "'") %}{% endfor %}
+        select unnest([{{ names | join(', ') }}]) as dataset
+    ) as datasets
     where reporters.first_year <= reporters.last_year
 ),
 
