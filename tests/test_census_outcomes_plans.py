@@ -10,9 +10,9 @@ from pipelines.ingest.census import CensusParser
 from pipelines.ingest.config import load_dataset_config
 from pipelines.ingest.outcomes import OutcomesParser
 from pipelines.ingest.plans import PlansParser
+from pipelines.ingest.privacy import mask_text
 from pipelines.ingest.provinces import resolver
 from pipelines.ingest.readers import read_sheets
-from pipelines.ingest.register import mask_text
 from pipelines.ingest.text import name_key, place_key
 from tests.conftest import CONFIG, write_xlsx
 

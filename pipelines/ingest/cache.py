@@ -33,7 +33,7 @@ import pyarrow as pa
 from .discover import FoundFile
 from .limits import Limits
 from .parse import FileOutcome
-from .register import ArrowRecords
+from .results import ArrowRecords
 
 INGEST_DIR = Path(__file__).resolve().parent
 _PACKAGES = ("python-calamine", "vietnamadminunits", "olefile", "pyarrow")

@@ -8,8 +8,9 @@ needs only the facility code, or the name and commune, so no keyed hash of perso
 from __future__ import annotations
 
 from .columnar import BROKEN, ColumnBatch, sound
-from .register import RegisterParser, RowContext
+from .row_context import RowContext
 from .text import clean, name_key, place_key
+from .walker import RegisterParser
 
 
 class CensusParser(RegisterParser):

@@ -18,8 +18,9 @@ from .table import COLUMN_NUMBER, column_number_text
 from .text import clean, fold
 
 if TYPE_CHECKING:
-    from .register import RegisterParser, RowContext
+    from .row_context import RowContext
     from .table import Table
+    from .walker import RegisterParser
 
 #: what a column holds for a row whose cell broke a rule (the row is then read one by one)
 BROKEN = object()

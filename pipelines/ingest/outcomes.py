@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-from .register import RegisterParser, RowContext
+from .row_context import RowContext
 from .text import clean, name_key
+from .walker import RegisterParser
 
 _TRAILING_PAREN = re.compile(r"\(([^()]+)\)\s*$")
 

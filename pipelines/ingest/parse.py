@@ -16,8 +16,9 @@ from .discover import FoundFile, sha256_of, unreadable_reason
 from .limits import Limits
 from .provinces import resolver
 from .readers import read_sheets
-from .register import ParsedFile, RegisterParser, arrow_schema
+from .results import ParsedFile, arrow_schema
 from .sniff import FileFormat, UnreadableFile, inspect
+from .walker import RegisterParser
 
 CHANGED_WHILE_READ = (
     "the file changed while it was being read (it was probably still being copied or saved): "

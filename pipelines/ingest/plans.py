@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .register import RegisterParser, RowContext
+from .row_context import RowContext
+from .walker import RegisterParser
 
 
 class PlansParser(RegisterParser):

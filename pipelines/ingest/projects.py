@@ -1,7 +1,7 @@
 """Project registers (dataset `projects`): one accepted record per extension project.
 
 Section rows ("I. KHUYẾN CÔNG QUỐC GIA", "A. Năm 2021") set the programme level or year of the rows
-below (see register.py for the walk); every other row is a project, accepted whole or rejected with
+below (see walker.py for the walk); every other row is a project, accepted whole or rejected with
 the reasons that stop it.
 """
 
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
-from .register import RegisterParser, RowContext, mask_text
+from .privacy import mask_text
+from .row_context import RowContext
 from .text import clean, fold, name_key, place_key
+from .walker import RegisterParser
 
 TOTAL_TOLERANCE_VND = 1_000
 _MULTI_NAME = re.compile(r"\s*(?:;|\n|\r)\s*")

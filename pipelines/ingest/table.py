@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .numbers import parse_unit
+from .amounts import parse_unit
 from .readers import Sheet
 from .text import clean, fold
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.ingest.numbers import (
+from pipelines.ingest.amounts import (
     EN,
     VI,
     NotANumber,

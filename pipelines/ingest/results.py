@@ -1,0 +1,231 @@
+"""What reading a file gives: its records (an Arrow table), the rows rejected and why, the warnings,
+the file's own totals checked, and how each sheet was read. Sent from the reader processes, cached
+between refreshes (ingest/cache.py) and written by ingestion (ingest/run.py)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .describe import describe_table
+from .table import Table
+
+
+@dataclass
+class RowWarning:
+    """A rule a loaded row broke where its value is still usable (the row is loaded; see README)."""
+
+    sheet: str
+    row_number: int
+    rule: str
+    message: str
+    year: int | None = None
+    province_code: str | None = None
+    province_code_2025: str | None = None
+
+
+@dataclass
+class RejectedRow:
+    sheet: str
+    row_number: int  # 1-based, as the sheet shows it
+    reason: str
+    raw: dict
+    year: int | None = None  # the year the row would have counted for, where known
+
+
+@dataclass
+class TotalCheck:
+    """A subtotal or total row of the file against the sum of the rows read (a difference beyond rounding
+    means rows were misread, or the province's own arithmetic is off)."""
+
+    sheet: str
+    row_number: int
+    label: str
+    field: str
+    stated: int
+    summed: int
+    reconciles: bool
+
+
+class TotalsCheck:
+    """Running sums of the records read, per section, since the last subtotal and overall, and the
+    subtotal rows met on the way. A stated figure reconciles when it equals one of those sums at its row,
+    or the whole table's (a "Tổng cộng" may stand above the rows it adds up)."""
+
+    def __init__(self, sheet: str, fields: list[str], money: set[str]):
+        self.sheet, self.fields, self.money = sheet, fields, money
+        self.overall, self.section, self.since = Counter(), Counter(), Counter()
+        self.rows = 0
+        self.met: list[tuple[int, str, dict, list[Counter]]] = []
+
+    def _key(self, field: str) -> str:
+        return f"{field}_vnd" if field in self.money else field
+
+    def add(self, record: dict) -> None:
+        self.rows += 1
+        for f in self.fields:
+            value = record.get(self._key(f))
+            if value:
+                for sums in (self.overall, self.section, self.since):
+                    sums[f] += value
+
+    def new_section(self) -> None:
+        self.section = Counter()
+
+    def stated(self, row_number: int, label: str, values: dict) -> None:
+        if values:
+            self.met.append(
+                (row_number, label, values, [Counter(self.section), Counter(self.since), Counter(self.overall)])
+            )
+        self.since = Counter()
+
+    def checks(self) -> list[TotalCheck]:
+        out = []
+        for row_number, label, values, sums in self.met:
+            for f, stated in values.items():
+                candidates = [s[f] for s in sums] + [self.overall[f]]
+                # money: a few hundred đồng of rounding per row (triệu đồng with 3 decimals); counts exact
+                tolerance = 1_000 * max(1, self.rows) if f in self.money else 0
+                summed = min(candidates, key=lambda c: abs(stated - c))
+                out.append(
+                    TotalCheck(self.sheet, row_number, label, f, stated, summed, abs(stated - summed) <= tolerance)
+                )
+        return out
+
+
+@dataclass
+class SheetResult:
+    name: str
+    table: Table | None
+    note: str | None = None
+    # what was found, without the grid (see ParsedFile.lighten): header rows, field → column, units
+    info: dict | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.table is not None or self.info is not None
+
+
+@dataclass
+class ParsedFile:
+    records: list[dict] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    sheets: list[SheetResult] = field(default_factory=list)
+    rows_read: int = 0
+    warnings: list[RowWarning] = field(default_factory=list)
+    totals: list[TotalCheck] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[SheetResult]:
+        return [s for s in self.sheets if s.found]
+
+    def lighten(self, schema: pa.Schema | None = None) -> ParsedFile:
+        """Replace each table (which holds the whole grid) by a description of how it was read, and
+        the records by one Arrow table (with `schema`): cheap to send from a reader process, to cache
+        and to load, where 100,000 dicts are not."""
+        for s in self.sheets:
+            if s.table is not None:
+                s.info = describe_table(s.table)
+                s.table = None
+        if schema is not None and not isinstance(self.records, ArrowRecords):
+            self.records = ArrowRecords(pa.Table.from_pylist(self.records, schema=schema))
+        return self
+
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int64(),
+    "BIGINT": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "DATE": pa.date32(),
+}
+SOURCE_COLUMNS = {"source_sheet": "VARCHAR", "source_row": "INTEGER"}
+
+
+def arrow_schema(columns: dict[str, str]) -> pa.Schema:
+    """The Arrow schema of a dataset's records (integers as int64: the warehouse casts them)."""
+    return pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in {**columns, **SOURCE_COLUMNS}.items()])
+
+
+class ArrowRecords(Sequence):
+    """A file's records held as an Arrow table, read as dicts only when someone asks (tests, validate).
+
+    Its row count and its keys (the distinct province, 2025 province and year, with their rows: what
+    supersession and the load signature ask of every file) are known without the table, so that the
+    parse cache can give them back for every file and load the table itself only for the files whose
+    rows are written (`deferred`). `without` drops some keys' rows, also without loading anything."""
+
+    def __init__(self, table: pa.Table | None, *, rows: int | None = None, keys: list[dict] | None = None, load=None):
+        self._table = table
+        self._load = load  # () -> pa.Table, for a deferred table
+        self._num_rows = table.num_rows if table is not None else rows
+        self._keys = keys
+        self._rows: list[dict] | None = None
+
+    @classmethod
+    def deferred(cls, rows: int, keys: list[dict], load) -> ArrowRecords:
+        return cls(None, rows=rows, keys=keys, load=load)
+
+    @property
+    def table(self) -> pa.Table:
+        if self._table is None:
+            self._table = self._load()
+        return self._table
+
+    def keys(self) -> list[dict]:
+        """[{province_code ('' for none), province_code_2025, year, count_all}], one per distinct key."""
+        if self._keys is None:
+            table = self.table
+            keys = pa.table(
+                {
+                    "province_code": pc.fill_null(table["province_code"], ""),
+                    "province_code_2025": table["province_code_2025"],
+                    "year": table["year"],
+                }
+            )
+            self._keys = (
+                keys.group_by(["province_code", "province_code_2025", "year"])
+                .aggregate([([], "count_all")])
+                .to_pylist()
+            )
+        return self._keys
+
+    def without(self, lost: set[tuple]) -> ArrowRecords:
+        """These records but those of the keys (province_code or '', province_code_2025, year) in `lost`."""
+        kept = [k for k in self.keys() if (k["province_code"], k["province_code_2025"], k["year"]) not in lost]
+
+        def load() -> pa.Table:
+            table = self.table
+            rows = zip(
+                table["province_code"].to_pylist(), table["province_code_2025"].to_pylist(), table["year"].to_pylist()
+            )
+            return table.filter(
+                pa.array([(code or "", code_2025, year) not in lost for code, code_2025, year in rows], pa.bool_())
+            )
+
+        return ArrowRecords.deferred(sum(k["count_all"] for k in kept), kept, load)
+
+    def _list(self) -> list[dict]:
+        if self._rows is None:
+            self._rows = self.table.to_pylist()
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._num_rows
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __getstate__(self):
+        return {"table": self.table, "keys": self._keys}  # never the dicts
+
+    def __setstate__(self, state):
+        self._table, self._keys, self._load, self._rows = state["table"], state.get("keys"), None, None
+        self._num_rows = self._table.num_rows
