@@ -63,7 +63,7 @@ test-fast: setup
 # National-scale benchmark: full / incremental refresh against the parse floor and a naive script
 # (medians of 3 runs each, same run); writes data/bench/results.json. About 15 minutes on 2 cores.
 bench: setup
-	$(VENV)/bin/python -m pipelines.bench
+	$(VENV)/bin/python -m bench
 
 # The ministry review notebook, run headless on the published warehouse (after make run / a refresh):
 # data/marts/reports/ministry_review.html, charts embedded. `make report REPORT_LANG=en`: English labels

@@ -97,14 +97,15 @@ def cmd_demo(args) -> int:
         return 0
     started = time.monotonic()
     if args.scale == "national":
-        from .demo.national import write_national
+        from kc_demo.national import write_national
 
         written = write_national(raw_dir, seed=args.seed)
     else:
-        from .demo.generator import write_demo
+        from kc_demo.generator import write_demo
 
         written = write_demo(raw_dir, seed=args.seed)
-    print(f"wrote {len(written)} {args.scale} demo files under {raw_dir} in {time.monotonic() - started:.0f} s")
+    scale = "" if args.scale == "demo" else f"{args.scale} "
+    print(f"wrote {len(written)} {scale}demo files under {raw_dir} in {time.monotonic() - started:.0f} s")
     return 0
 
 

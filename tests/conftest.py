@@ -113,7 +113,7 @@ def postgres_url(postgres_server, request):
 @pytest.fixture(scope="session")
 def demo_inbox(tmp_path_factory) -> Path:
     """The demo inbox (`kc demo`), written once per test session: a clean clone has no data/raw yet."""
-    from pipelines.demo.generator import write_demo
+    from kc_demo.generator import write_demo
 
     raw = tmp_path_factory.mktemp("demo") / "raw"
     write_demo(raw, seed=2012)

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from pipelines.demo.generator import write_demo
+from kc_demo.generator import write_demo
 
 
 def _snapshot(root):

@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from bench.memory import PeakSampler
 from pipelines.cli import main
 from pipelines.ingest.discover import discover
 from pipelines.ingest.limits import Limits
 from pipelines.ingest.sandbox import parse_files
-from pipelines.procmem import PeakSampler
 from tests import corpus
 
 HOSTILE = {  # file → (writer, words the recorded reason must contain)

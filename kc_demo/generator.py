@@ -15,7 +15,8 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .. import reference
+from pipelines import reference
+
 from . import layouts, surveys
 from .plan import CENTRE, Beneficiary, Planner, ProvincePlan, allocate
 from .vocabulary import LEVEL_LABEL, STATUS_LABEL, TYPE_LABEL

@@ -21,7 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .. import reference
+from pipelines import reference
+
 from . import layouts, survey_layouts, surveys
 from .generator import DEFAULT_SEED, LABELS, _by_year, _districts, _facility_type, _received, _stamp, write_demo
 from .plan import CENTRE, Planner, ProvincePlan

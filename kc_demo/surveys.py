@@ -24,8 +24,9 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from .. import reference
-from ..ingest.text import name_key, place_key
+from pipelines import reference
+from pipelines.ingest.text import name_key, place_key
+
 from . import survey_layouts as layouts
 from .plan import Beneficiary, ProvincePlan
 from .vocabulary import GIVEN_NAMES, LEGAL_FORM, MIDDLE_NAMES, OUTPUT_UNITS, PRODUCTS, SURNAMES, TYPE_LABEL

@@ -1,4 +1,5 @@
-"""`make bench`: the refresh at national scale, against the naive way and the parse floor.
+"""`make bench` (`python -m bench`): the refresh at national scale, against the naive way and the parse
+floor. A tool of the repository, not part of the warehouse's package.
 
 Everything is measured in the same run, on the same machine, on the same national inbox
 (`kc demo --scale national`, generated once into data/bench/raw and reused):
@@ -36,8 +37,9 @@ from pathlib import Path
 
 import duckdb
 
-from .procmem import PeakSampler
-from .settings import PROJECT_ROOT
+from pipelines.settings import PROJECT_ROOT
+
+from .memory import PeakSampler
 
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 SEED = 2012
@@ -87,7 +89,7 @@ def _kc(*args: str, env: dict) -> subprocess.CompletedProcess:
 def _generator_fingerprint() -> str:
     """The demo generator's source: a change to it is a different inbox, generated again."""
     digest = hashlib.sha256()
-    for path in sorted((PROJECT_ROOT / "pipelines" / "demo").glob("*.py")):
+    for path in sorted((PROJECT_ROOT / "kc_demo").glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -434,7 +436,3 @@ def _print(r: dict) -> None:
     for goal, ok in r["goals"].items():
         print(f"  {'met    ' if ok else 'NOT MET'}  {goal}")
     print(f"\nwritten to {BENCH_DIR / 'results.json'}")
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,5 @@
+"""`python -m bench` (make bench)."""
+
+from . import main
+
+raise SystemExit(main())
