@@ -8,12 +8,13 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_
 
 from . import dbt_build
 from .datasets import DATASETS
+from .dbt_env import dbt_project
 from .engine import ALL, BuildState, needs_publication, needs_serving
 from .ingest.run import ingest
 from .postgres import safe_url
 from .progress import stage
 from .publish import publish
-from .resources import PostgresResource, RefreshLock, WarehouseResource, dbt_project
+from .resources import PostgresResource, RefreshLock, WarehouseResource
 from .settings import postgres_url
 
 INGEST_TABLES = {
@@ -73,7 +74,7 @@ class KcTranslator(DagsterDbtTranslator):
 translator = KcTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, project=dbt_project)
+@dbt_assets(manifest=dbt_project().manifest_path, dagster_dbt_translator=translator, project=dbt_project())
 def warehouse_dbt_models(context: AssetExecutionContext, refresh_lock: RefreshLock):
     """dbt build (models, seeds and data tests) of what depends on the sources ingestion changed; all of
     it after a full ingestion. A failing test stops publication, and the next refresh builds again.
@@ -116,14 +117,20 @@ def warehouse_dbt_models(context: AssetExecutionContext, refresh_lock: RefreshLo
         if ALL not in state.pending:
             args += ["--select", " ".join(f"source:{source}+" for source in state.pending)]
         yield from dbt_build.build(
-            area.paths, area.run_id, args, _manifest(), translator, dbt_project, set(context.selected_asset_check_keys)
+            area.paths,
+            area.run_id,
+            args,
+            _manifest(),
+            translator,
+            dbt_project(),
+            set(context.selected_asset_check_keys),
         )
     state.pending, state.built = [], state.ingested
     state.save(area.paths)
 
 
 def _manifest() -> dict:
-    return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
 
 
 _BUILT = ("model", "seed", "snapshot")
@@ -217,7 +224,7 @@ def postgres_marts(context: AssetExecutionContext, refresh_lock: RefreshLock, po
         area.paths.published_db,
         postgres.url,
         area.run_id,
-        dbt_project.manifest_path,
+        dbt_project().manifest_path,
         area.paths.marts_dir / "postgres.json",
     )
     state = BuildState.load(area.paths)

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from .settings import DBT_PROJECT_DIR
@@ -105,3 +106,15 @@ def dbt_settings(build_db: Path):
         os.chdir(saved_dir)
         if saved_db is not None:
             os.environ["KC_BUILD_DB"] = saved_db
+
+
+@cache
+def dbt_project():
+    """The dbt project as dagster-dbt sees it, its manifest parsed if it is missing or stale: prepared when
+    the code location's assets are defined, not when a module is imported (the CLI and the resources
+    never parse dbt). Not DbtProject.prepare_if_dev(): it runs the `dbt` found on PATH, which `dagster
+    dev` started from a fresh clone does not have (.venv/bin is not on PATH)."""
+    from dagster_dbt import DbtProject
+
+    ensure_manifest()
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)

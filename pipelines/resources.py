@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import ConfigurableResource, Failure, InitResourceContext
-from dagster_dbt import DbtProject
 from pydantic import PrivateAttr
 
-from .dbt_env import ensure_manifest
-from .settings import DBT_PROJECT_DIR, Paths, current_paths
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Not dbt_project.prepare_if_dev(): it runs the `dbt` found on PATH, which `dagster dev` started from a
-# fresh clone does not have (.venv/bin is not on PATH), and then the code location fails to load.
-ensure_manifest()
+from .build_area import BuildArea, clear_leftovers
+from .settings import Paths, current_paths
 
 
 class WarehouseResource(ConfigurableResource):
@@ -41,15 +33,6 @@ class WarehouseResource(ConfigurableResource):
             marts_dir=Path(self.marts_dir).resolve() if self.marts_dir else env.marts_dir,
             work_dir=Path(self.work_dir).resolve() if self.work_dir else env.work_dir,
         )
-
-
-@dataclass(frozen=True)
-class BuildArea:
-    """Where this run builds, handed out by the refresh lock (no environment variables): the paths, and
-    the run that holds the lock."""
-
-    paths: Paths
-    run_id: str
 
 
 class RefreshLock(WarehouseResource):
@@ -88,32 +71,6 @@ class RefreshLock(WarehouseResource):
             finally:
                 self._area = None
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-KEPT_IN_BUILD_ROOT = {"warehouse.duckdb", "warehouse.duckdb.wal", "state.json"}
-
-
-def clear_leftovers(area: BuildArea) -> None:
-    """What killed runs left behind: their dbt processes, temporary files, and half-written publication
-    files. The build database and its state stay: they are how the next refresh stays incremental.
-
-    Called with the lock held, so nothing here belongs to a live refresh. dbt runs inside the refresh
-    process (dbt_build.py), so a killed refresh leaves no dbt process behind.
-    """
-    paths = area.paths
-    if paths.build_root.exists():
-        for stale in paths.build_root.iterdir():
-            if stale.name in KEPT_IN_BUILD_ROOT:
-                continue
-            if stale.is_dir() and not stale.is_symlink():
-                shutil.rmtree(stale, ignore_errors=True)  # per-run build directories of the old layout
-            else:
-                stale.unlink(missing_ok=True)
-    if paths.marts_dir.exists():
-        for temp in paths.marts_dir.glob(".*.tmp-*"):
-            temp.unlink(missing_ok=True)
-        for temp in paths.marts_dir.glob("versions/.*.tmp-*"):  # a publication killed while being written
-            shutil.rmtree(temp, ignore_errors=True)
 
 
 class PostgresResource(ConfigurableResource):
