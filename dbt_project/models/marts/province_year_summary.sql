@@ -1,15 +1,24 @@
 -- Headline figures per old province × year ("as reported"), all programme levels together.
 with summary as (
-    {{ province_year_summary('province_code') }}
+    select * exclude (generation) from {{ ref('int_province_year_summary') }}
+    where generation = 'pre2025'
+),
+
+provinces as (
+    select * from {{ ref('dim_province') }}
+    where generation = 'pre2025'
+),
+
+final as (
+    select
+        summary.province_code,
+        provinces.province_name,
+        provinces.province_code_2025,
+        provinces.province_name_2025,
+        provinces.region,
+        summary.* exclude (province_code)
+    from summary
+    inner join provinces on summary.province_code = provinces.province_code
 )
 
-select
-    summary.province_code,
-    dim.province_name,
-    dim.province_code_2025,
-    dim.province_name_2025,
-    dim.region,
-    summary.* exclude (province_code)
-from summary
-inner join {{ ref('dim_province') }} as dim
-    on dim.province_code = summary.province_code and dim.generation = 'pre2025'
+select * from final

@@ -1,7 +1,7 @@
 -- One facility in one census wave, as read (no personal data reaches the raw table at all).
 -- `match_scope` is the province a facility code is unique within: the old province where known.
 select
-    md5(concat_ws('|', source_sha256, source_sheet, source_row::varchar)) as census_row_key,
+    {{ source_row_key() }} as census_row_key,
     coalesce('pre2025:' || province_code, '2025:' || province_code_2025) as match_scope,
     nullif(trim(facility_code), '') as facility_code,
     {{ code_key('facility_code') }} as facility_code_key,

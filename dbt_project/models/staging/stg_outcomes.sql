@@ -1,6 +1,6 @@
 -- One supported facility measured before and after support, as read.
 select
-    md5(concat_ws('|', source_sha256, source_sheet, source_row::varchar)) as outcome_key,
+    {{ source_row_key() }} as outcome_key,
     coalesce('pre2025:' || province_code, '2025:' || province_code_2025) as match_scope,
     nullif(trim(project_code), '') as project_code,
     nullif(trim(facility_code), '') as facility_code,

@@ -4,7 +4,7 @@ with source as (
 )
 
 select
-    md5(concat_ws('|', source_sha256, source_sheet, source_row::varchar)) as project_key,
+    {{ source_row_key() }} as project_key,
     project_code,
     project_name,
     province_code,
