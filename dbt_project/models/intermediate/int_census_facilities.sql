@@ -2,10 +2,22 @@
 -- descriptive columns from its latest wave, its name from the latest row that carried the code.
 -- Census rows only, so a refresh that changes projects does not rebuild it (at national scale it
 -- merges about 600,000 rows: most of the facilities mart's cost). marts.facilities adds the support.
-with census as (
+with stg_census as (
+    select * from {{ ref('stg_census') }}
+),
+
+int_census_facility_keys as (
+    select * from {{ ref('int_census_facility_keys') }}
+),
+
+dim_province as (
+    select * from {{ ref('dim_province') }}
+),
+
+census as (
     select census.*, keys.facility_key, keys.matched_code, keys.match_rule
-    from {{ ref('stg_census') }} as census
-    inner join {{ ref('int_census_facility_keys') }} as keys using (census_row_key)
+    from stg_census as census
+    inner join int_census_facility_keys as keys using (census_row_key)
 ),
 
 latest as (
@@ -40,31 +52,35 @@ waves as (
         count(*) as census_rows
     from census
     group by facility_key
+),
+
+final as (
+    select
+        latest.facility_key,
+        waves.facility_code,
+        named.facility_name,
+        latest.facility_type,
+        latest.industry,
+        latest.commune,
+        latest.district,
+        latest.province_code,
+        provinces.province_name,
+        latest.province_code_2025,
+        latest.employees,
+        latest.revenue_vnd,
+        latest.founded_year,
+        waves.first_survey_year,
+        waves.last_survey_year,
+        waves.waves,
+        waves.census_rows,
+        latest.source_file,
+        latest.source_sheet,
+        latest.source_row
+    from latest
+    inner join waves using (facility_key)
+    inner join named using (facility_key)
+    left join dim_province as provinces
+        on provinces.generation = 'pre2025' and provinces.province_code = latest.province_code
 )
 
-select
-    latest.facility_key,
-    waves.facility_code,
-    named.facility_name,
-    latest.facility_type,
-    latest.industry,
-    latest.commune,
-    latest.district,
-    latest.province_code,
-    provinces.province_name,
-    latest.province_code_2025,
-    latest.employees,
-    latest.revenue_vnd,
-    latest.founded_year,
-    waves.first_survey_year,
-    waves.last_survey_year,
-    waves.waves,
-    waves.census_rows,
-    latest.source_file,
-    latest.source_sheet,
-    latest.source_row
-from latest
-inner join waves using (facility_key)
-inner join named using (facility_key)
-left join {{ ref('dim_province') }} as provinces
-    on provinces.generation = 'pre2025' and provinces.province_code = latest.province_code
+select * from final

@@ -37,16 +37,20 @@ keyed as (
         and coded_names.match_scope = census.match_scope
         and coded_names.facility_name_key = census.facility_name_key
         and coded_names.commune_key = census.commune_key
+),
+
+final as (
+    select
+        census_row_key,
+        md5(
+            case
+                when matched_code is not null then concat_ws('|', match_scope, 'code', matched_code)
+                else concat_ws('|', match_scope, 'name', facility_name_key, commune_key)
+            end
+        ) as facility_key,
+        matched_code,
+        match_rule
+    from keyed
 )
 
-select
-    census_row_key,
-    md5(
-        case
-            when matched_code is not null then concat_ws('|', match_scope, 'code', matched_code)
-            else concat_ws('|', match_scope, 'name', facility_name_key, commune_key)
-        end
-    ) as facility_key,
-    matched_code,
-    match_rule
-from keyed
+select * from final

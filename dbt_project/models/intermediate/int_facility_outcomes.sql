@@ -8,12 +8,24 @@ with outcomes as (
     select * from {{ ref('stg_outcomes') }}
 ),
 
+linked_facility as (
+    select * from {{ ref('int_outcome_facility_links') }}
+),
+
+stg_projects as (
+    select * from {{ ref('stg_projects') }}
+),
+
+int_project_support_content as (
+    select * from {{ ref('int_project_support_content') }}
+),
+
 projects as (
     select
         p.project_key, p.project_code, p.province_code, p.province_code_2025, p.year, p.program_level,
         c.support_content
-    from {{ ref('stg_projects') }} as p
-    inner join {{ ref('int_project_support_content') }} as c using (project_key)
+    from stg_projects as p
+    inner join int_project_support_content as c using (project_key)
     where p.project_code is not null
 ),
 
@@ -35,10 +47,6 @@ linked_project as (
     qualify row_number() over (partition by o.outcome_key order by p.year desc, p.project_key) = 1
 ),
 
-linked_facility as (
-    select * from {{ ref('int_outcome_facility_links') }}
-),
-
 measured as (
     select
         o.*,
@@ -55,40 +63,44 @@ measured as (
             when coalesce(o.workers_after, 0) = 0 or o.output_after is null then 'no workers or output after support'
         end as no_gain_reason
     from outcomes as o
+),
+
+final as (
+    select
+        m.outcome_key,
+        m.province_code,
+        m.province_code_2025,
+        coalesce(lp.project_year, m.support_year, m.survey_year) as year,
+        m.survey_year,
+        m.project_code,
+        lp.project_key,
+        lp.program_level,
+        lp.support_content,
+        lf.facility_key,
+        m.facility_name,
+        m.output_unit,
+        m.output_before,
+        m.output_after,
+        m.workers_before,
+        m.workers_after,
+        m.new_jobs,
+        m.revenue_before_vnd,
+        m.revenue_after_vnd,
+        round(m.productivity_before, 6) as productivity_before,
+        round(m.productivity_after, 6) as productivity_after,
+        case when m.no_gain_reason is null
+                then round((m.productivity_after / m.productivity_before - 1) * 100, 4)
+        end as productivity_gain_pct,
+        case when m.revenue_before_vnd > 0 and m.revenue_after_vnd is not null
+                then round((m.revenue_after_vnd / m.revenue_before_vnd - 1) * 100, 4)
+        end as revenue_gain_pct,
+        m.no_gain_reason,
+        m.source_file,
+        m.source_sheet,
+        m.source_row
+    from measured as m
+    left join linked_project as lp using (outcome_key)
+    left join linked_facility as lf using (outcome_key)
 )
 
-select
-    m.outcome_key,
-    m.province_code,
-    m.province_code_2025,
-    coalesce(lp.project_year, m.support_year, m.survey_year) as year,
-    m.survey_year,
-    m.project_code,
-    lp.project_key,
-    lp.program_level,
-    lp.support_content,
-    lf.facility_key,
-    m.facility_name,
-    m.output_unit,
-    m.output_before,
-    m.output_after,
-    m.workers_before,
-    m.workers_after,
-    m.new_jobs,
-    m.revenue_before_vnd,
-    m.revenue_after_vnd,
-    round(m.productivity_before, 6) as productivity_before,
-    round(m.productivity_after, 6) as productivity_after,
-    case when m.no_gain_reason is null
-            then round((m.productivity_after / m.productivity_before - 1) * 100, 4)
-    end as productivity_gain_pct,
-    case when m.revenue_before_vnd > 0 and m.revenue_after_vnd is not null
-            then round((m.revenue_after_vnd / m.revenue_before_vnd - 1) * 100, 4)
-    end as revenue_gain_pct,
-    m.no_gain_reason,
-    m.source_file,
-    m.source_sheet,
-    m.source_row
-from measured as m
-left join linked_project as lp using (outcome_key)
-left join linked_facility as lf using (outcome_key)
+select * from final

@@ -28,36 +28,40 @@ new_regions as (
             partition by mapping.province_code_2025
             order by (mapping.province_code = mapping.province_code_2025) desc, mapping.province_code
         ) = 1
+),
+
+final as (
+    select
+        'pre2025:' || old.province_code as province_key,
+        old.province_code,
+        old.province_name,
+        old.province_full_name,
+        'pre2025' as generation,
+        mapping.province_code_2025,
+        new.province_name as province_name_2025,
+        regions.region,
+        old.latitude,
+        old.longitude
+    from old
+    inner join mapping using (province_code)
+    inner join new on new.province_code = mapping.province_code_2025
+    left join regions using (province_code)
+
+    union all
+
+    select
+        '2025:' || new.province_code as province_key,
+        new.province_code,
+        new.province_name,
+        new.province_full_name,
+        '2025' as generation,
+        new.province_code as province_code_2025,
+        new.province_name as province_name_2025,
+        new_regions.region,
+        new.latitude,
+        new.longitude
+    from new
+    left join new_regions on new_regions.province_code_2025 = new.province_code
 )
 
-select
-    'pre2025:' || old.province_code as province_key,
-    old.province_code,
-    old.province_name,
-    old.province_full_name,
-    'pre2025' as generation,
-    mapping.province_code_2025,
-    new.province_name as province_name_2025,
-    regions.region,
-    old.latitude,
-    old.longitude
-from old
-inner join mapping using (province_code)
-inner join new on new.province_code = mapping.province_code_2025
-left join regions using (province_code)
-
-union all
-
-select
-    '2025:' || new.province_code as province_key,
-    new.province_code,
-    new.province_name,
-    new.province_full_name,
-    '2025' as generation,
-    new.province_code as province_code_2025,
-    new.province_name as province_name_2025,
-    new_regions.region,
-    new.latitude,
-    new.longitude
-from new
-left join new_regions on new_regions.province_code_2025 = new.province_code
+select * from final

@@ -4,8 +4,16 @@
 {% set contents = ['demo_model', 'cleaner_production', 'product_development', 'trade_promotion',
                    'clusters_linkage', 'training_capacity', 'consulting', 'information',
                    'program_management', 'other'] %}
-with projects as (
-    select * from {{ ref('projects') }} where province_code is not null
+with projects_rows as (
+    select * from {{ ref('projects') }}
+),
+
+project_beneficiaries as (
+    select * from {{ ref('project_beneficiaries') }}
+),
+
+projects as (
+    select * from projects_rows where province_code is not null
 ),
 
 beneficiaries as (
@@ -16,7 +24,7 @@ beneficiaries as (
         count(distinct beneficiary_key) filter (where beneficiary_type = '{{ t }}')
             as beneficiaries_{{ t }}{{ ',' if not loop.last }}
     {% endfor %}
-    from {{ ref('project_beneficiaries') }}
+    from project_beneficiaries
     where province_code is not null and beneficiary_type <> 'other'
     group by all
 ),
@@ -35,13 +43,17 @@ counts as (
     {% endfor %}
     from projects
     group by province_code, year, program_level
+),
+
+final as (
+    select
+        counts.*,
+        coalesce(b.distinct_beneficiaries, 0) as distinct_beneficiaries,
+    {% for t in ['sme', 'cooperative', 'cooperative_group', 'household_business', 'establishment'] %}
+        coalesce(b.beneficiaries_{{ t }}, 0) as beneficiaries_{{ t }}{{ ',' if not loop.last }}
+    {% endfor %}
+    from counts
+    left join beneficiaries as b using (province_code, year, program_level)
 )
 
-select
-    counts.*,
-    coalesce(b.distinct_beneficiaries, 0) as distinct_beneficiaries,
-{% for t in ['sme', 'cooperative', 'cooperative_group', 'household_business', 'establishment'] %}
-    coalesce(b.beneficiaries_{{ t }}, 0) as beneficiaries_{{ t }}{{ ',' if not loop.last }}
-{% endfor %}
-from counts
-left join beneficiaries as b using (province_code, year, program_level)
+select * from final

@@ -8,8 +8,36 @@ with figures as (
     select * from {{ ref('published_figures') }}
 ),
 
+projects_rows as (
+    select * from {{ ref('projects') }}
+),
+
+project_beneficiaries as (
+    select * from {{ ref('project_beneficiaries') }}
+),
+
+int_plans as (
+    select * from {{ ref('int_plans') }}
+),
+
+stg_census as (
+    select * from {{ ref('stg_census') }}
+),
+
+int_census_facility_keys as (
+    select * from {{ ref('int_census_facility_keys') }}
+),
+
+facility_outcomes as (
+    select * from {{ ref('facility_outcomes') }}
+),
+
+dim_province as (
+    select * from {{ ref('dim_province') }}
+),
+
 projects as (
-    select *, {{ fold_text('project_name') }} as folded_name from {{ ref('projects') }}
+    select *, {{ fold_text('project_name') }} as folded_name from projects_rows
 ),
 
 project_values as (
@@ -39,7 +67,7 @@ project_values as (
 beneficiary_values as (
     select f.figure_id, count(distinct b.beneficiary_key)::double as warehouse_value
     from figures as f
-    left join {{ ref('project_beneficiaries') }} as b
+    left join project_beneficiaries as b
         on (f.province_code is null or b.province_code = f.province_code)
         and b.year between f.period_start and f.period_end
         and (f.program_level = 'all' or b.program_level = f.program_level)
@@ -58,7 +86,7 @@ plan_values as (
             when 'planned_budget_vnd' then sum(p.planned_budget_vnd)
         end::double as warehouse_value
     from figures as f
-    left join {{ ref('int_plans') }} as p
+    left join int_plans as p
         on (f.province_code is null or p.province_code = f.province_code)
         and p.year between f.period_start and f.period_end
         and (f.program_level = 'all' or p.program_level = f.program_level)
@@ -69,10 +97,10 @@ plan_values as (
 census_values as (
     select f.figure_id, count(distinct k.facility_key)::double as warehouse_value
     from figures as f
-    left join {{ ref('stg_census') }} as c
+    left join stg_census as c
         on (f.province_code is null or c.province_code = f.province_code)
         and c.survey_year between f.period_start and f.period_end
-    left join {{ ref('int_census_facility_keys') }} as k using (census_row_key)
+    left join int_census_facility_keys as k using (census_row_key)
     where f.dataset = 'census'
     group by f.figure_id
 ),
@@ -87,7 +115,7 @@ outcome_values as (
         case f.measure when 'productivity_gain_pct' then min(o.productivity_gain_pct) end as warehouse_min,
         case f.measure when 'productivity_gain_pct' then max(o.productivity_gain_pct) end as warehouse_max
     from figures as f
-    left join {{ ref('facility_outcomes') }} as o
+    left join facility_outcomes as o
         on (f.province_code is null or o.province_code = f.province_code)
         and o.year between f.period_start and f.period_end
     where f.dataset = 'outcomes'
@@ -111,13 +139,13 @@ coverage as (
     select f.figure_id, count(d.year) > 0 as covered
     from figures as f
     left join (
-        select 'projects' as dataset, province_code, year from {{ ref('projects') }}
+        select 'projects' as dataset, province_code, year from projects_rows
         union all
-        select 'plans' as dataset, province_code, year from {{ ref('int_plans') }}
+        select 'plans' as dataset, province_code, year from int_plans
         union all
-        select 'census' as dataset, province_code, survey_year as year from {{ ref('stg_census') }}
+        select 'census' as dataset, province_code, survey_year as year from stg_census
         union all
-        select 'outcomes' as dataset, province_code, year from {{ ref('facility_outcomes') }}
+        select 'outcomes' as dataset, province_code, year from facility_outcomes
     ) as d
         on d.dataset = f.dataset
         and (f.province_code is null or d.province_code = f.province_code)
@@ -148,32 +176,36 @@ compared as (
     from figures as f
     left join values_ as v using (figure_id)
     inner join coverage as c using (figure_id)
+),
+
+final as (
+    select
+        compared.figure_id,
+        compared.source_id,
+        compared.province_code,
+        provinces.province_name,
+        case when period_start = period_end then period_start::varchar
+            else period_start::varchar || '–' || period_end::varchar
+        end as period,
+        compared.period_start,
+        compared.period_end,
+        compared.measure,
+        compared.program_level,
+        coalesce(compared.beneficiary_type, compared.support_content, compared.name_contains) as measure_filter,
+        compared.published_value,
+        compared.published_high,
+        round(compared.warehouse_value, 4) as warehouse_value,
+        round(compared.warehouse_min, 4) as warehouse_min,
+        round(compared.warehouse_max, 4) as warehouse_max,
+        round(compared.warehouse_value - compared.published_value, 4) as difference,
+        compared.kind,
+        compared.verdict,
+        compared.source_file,
+        compared.quote,
+        compared.note
+    from compared
+    left join dim_province as provinces
+        on provinces.generation = 'pre2025' and provinces.province_code = compared.province_code
 )
 
-select
-    compared.figure_id,
-    compared.source_id,
-    compared.province_code,
-    provinces.province_name,
-    case when period_start = period_end then period_start::varchar
-        else period_start::varchar || '–' || period_end::varchar
-    end as period,
-    compared.period_start,
-    compared.period_end,
-    compared.measure,
-    compared.program_level,
-    coalesce(compared.beneficiary_type, compared.support_content, compared.name_contains) as measure_filter,
-    compared.published_value,
-    compared.published_high,
-    round(compared.warehouse_value, 4) as warehouse_value,
-    round(compared.warehouse_min, 4) as warehouse_min,
-    round(compared.warehouse_max, 4) as warehouse_max,
-    round(compared.warehouse_value - compared.published_value, 4) as difference,
-    compared.kind,
-    compared.verdict,
-    compared.source_file,
-    compared.quote,
-    compared.note
-from compared
-left join {{ ref('dim_province') }} as provinces
-    on provinces.generation = 'pre2025' and provinces.province_code = compared.province_code
+select * from final

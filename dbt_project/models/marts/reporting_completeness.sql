@@ -6,9 +6,21 @@
 -- it or a province it was formed from is in the warehouse). A report is on time when its first file
 -- arrived (file modification time) by the end of 31 January of the following year, Vietnam time.
 {% set reform_year = 2025 %}
-with files as (
+with stg_ingest_files as (
+    select * from {{ ref('stg_ingest_files') }}
+),
+
+stg_rejected_rows as (
+    select * from {{ ref('stg_rejected_rows') }}
+),
+
+dim_province as (
+    select * from {{ ref('dim_province') }}
+),
+
+files as (
     select *, unnest(years) as year
-    from {{ ref('stg_ingest_files') }}
+    from stg_ingest_files
     where status in ('loaded', 'superseded')
 ),
 
@@ -36,7 +48,7 @@ accepted_rows as (
                 when {{ year_column }} < {{ reform_year }} then province_code
                 else province_code_2025
             end as province_code,
-            {{ year_column }} as year,  -- noqa: AL09 (a self-alias only for the datasets whose column is year)
+            {{ year_column }},  -- noqa: AL09 (a self-alias only for the datasets whose column is year)
             count(*) as rows_accepted
         from {{ ref(dataset.staging_model) }}
         group by all
@@ -52,8 +64,8 @@ rejected as (
         r.dataset,
         coalesce(r.year, f.years[1]) as year,
         count(*) as rows_rejected
-    from {{ ref('stg_rejected_rows') }} as r
-    inner join {{ ref('stg_ingest_files') }} as f using (path)
+    from stg_rejected_rows as r
+    inner join stg_ingest_files as f using (path)
     where f.status = 'loaded'
     group by all
 ),
@@ -78,7 +90,7 @@ reporters as (
         {{ reform_year }} as first_year,
         year(current_date) as last_year
     from first_years
-    inner join {{ ref('dim_province') }} as dim
+    inner join dim_province as dim
         on dim.generation = first_years.generation and dim.province_code = first_years.province_code
 ),
 
@@ -101,36 +113,42 @@ received as (
         max(received_at) as last_received_at
     from file_reports
     group by all
+),
+
+final as (
+    select
+        grid.province_code,
+        grid.generation,
+        dim.province_name,
+        dim.province_code_2025,
+        grid.year,
+        grid.dataset,
+        grid.dataset <> 'census' or grid.year in ({{ var('census_wave_years') | join(', ') }}) as expected,
+        coalesce(received.files, 0) > 0 as received,
+        coalesce(received.files, 0) as files,
+        coalesce(accepted_rows.rows_accepted, 0) as rows_accepted,
+        coalesce(rejected.rows_rejected, 0) as rows_rejected,
+        received.first_received_at,
+        received.last_received_at,
+        make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') as due_before,
+        received.first_received_at < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') as on_time,
+        case
+            when received.files > 0
+                and received.first_received_at < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh')
+                then 'on_time'
+            when received.files > 0 then 'late'
+            when
+                current_timestamp < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh')
+                then 'not_yet_due'
+            else 'missing'
+        end as status
+    from grid
+    left join received using (generation, province_code, dataset, year)
+    left join accepted_rows using (generation, province_code, dataset, year)
+    left join rejected using (generation, province_code, dataset, year)
+    inner join dim_province as dim
+        on dim.generation = grid.generation and dim.province_code = grid.province_code
+    where grid.dataset <> 'census' or grid.year in ({{ var('census_wave_years') | join(', ') }}) or received.files > 0
 )
 
-select
-    grid.province_code,
-    grid.generation,
-    dim.province_name,
-    dim.province_code_2025,
-    grid.year,
-    grid.dataset,
-    grid.dataset <> 'census' or grid.year in ({{ var('census_wave_years') | join(', ') }}) as expected,
-    coalesce(received.files, 0) > 0 as received,
-    coalesce(received.files, 0) as files,
-    coalesce(accepted_rows.rows_accepted, 0) as rows_accepted,
-    coalesce(rejected.rows_rejected, 0) as rows_rejected,
-    received.first_received_at,
-    received.last_received_at,
-    make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') as due_before,
-    received.first_received_at < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') as on_time,
-    case
-        when received.files > 0
-            and received.first_received_at < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh')
-            then 'on_time'
-        when received.files > 0 then 'late'
-        when current_timestamp < make_timestamptz(grid.year + 1, 2, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') then 'not_yet_due'
-        else 'missing'
-    end as status
-from grid
-left join received using (generation, province_code, dataset, year)
-left join accepted_rows using (generation, province_code, dataset, year)
-left join rejected using (generation, province_code, dataset, year)
-inner join {{ ref('dim_province') }} as dim
-    on dim.generation = grid.generation and dim.province_code = grid.province_code
-where grid.dataset <> 'census' or grid.year in ({{ var('census_wave_years') | join(', ') }}) or received.files > 0
+select * from final

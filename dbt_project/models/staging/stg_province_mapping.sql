@@ -1,4 +1,12 @@
-select
-    province_code,
-    province_code_2025
-from {{ source('raw', 'ref_province_mapping') }}
+with raw_ref_province_mapping as (
+    select * from {{ source('raw', 'ref_province_mapping') }}
+),
+
+final as (
+    select
+        province_code,
+        province_code_2025
+    from raw_ref_province_mapping
+)
+
+select * from final
