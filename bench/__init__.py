@@ -293,39 +293,32 @@ def _median(values: list[float]) -> float:
     return round(statistics.median(values), 2)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (median reported; ≥ 3)")
-    args = parser.parse_args(argv)
-    runs = max(3, args.runs)
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    work = BENCH_DIR / "runs"
-    raw = inbox(work)
-    files = _input_files(raw)
-    samples: dict[str, list[float]] = {
-        k: []
-        for k in ("full_refresh_s", "parse_floor_s", "naive_s", "incremental_s", "stack_floor_s", "noop_refresh_s")
-    }
+def measure_cold(raw: Path, work: Path, runs: int, samples: dict[str, list[float]]) -> tuple[list[int], int]:
+    """Parse floor, full refresh, naive script and empty-inbox refresh, interleaved run by run (so that the
+    machine's drift touches each alike). Returns the full refreshes' peak memory and the rows read."""
     empty_inbox = work / "empty-inbox"
     empty_inbox.mkdir(parents=True, exist_ok=True)
     peaks: list[int] = []
     input_rows = 0
-
     for i in range(runs):
         print(f"run {i + 1}/{runs}: parse floor …", flush=True)
         seconds, input_rows = parse_floor(raw)
         samples["parse_floor_s"].append(seconds)
         print(f"run {i + 1}/{runs}: full refresh …", flush=True)
-        env = _site(work / "full", raw)
-        seconds, peak = timed_refresh(env)
+        seconds, peak = timed_refresh(_site(work / "full", raw))
         samples["full_refresh_s"].append(seconds)
         peaks.append(peak)
         print(f"run {i + 1}/{runs}: naive script …", flush=True)
         samples["naive_s"].append(naive(raw, work / "naive"))
         print(f"run {i + 1}/{runs}: refresh of an empty inbox …", flush=True)
         samples["stack_floor_s"].append(timed_refresh(_site(work / "empty", empty_inbox))[0])
+    return peaks, input_rows
 
-    # Incremental: a warm site (one full refresh done), then a corrected register arrives, each run.
+
+def measure_warm(raw: Path, work: Path, runs: int, samples: dict[str, list[float]]) -> tuple[Path, bool]:
+    """A warm site (one full refresh done), then a corrected register arrives, each run; then refreshes with
+    nothing changed. Returns the warm site's warehouse, and whether a full refresh of the same inbox gives
+    the same marts."""
     print("incremental: preparing a warm warehouse …", flush=True)
     inbox_copy = work / "inbox"
     shutil.rmtree(inbox_copy, ignore_errors=True)
@@ -335,8 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(runs):
         corrected_register(raw, inbox_copy, i + 1)
         print(f"run {i + 1}/{runs}: incremental refresh …", flush=True)
-        seconds, _ = timed_refresh(env)
-        samples["incremental_s"].append(seconds)
+        samples["incremental_s"].append(timed_refresh(env)[0])
     for i in range(runs):
         print(f"run {i + 1}/{runs}: refresh with nothing changed …", flush=True)
         samples["noop_refresh_s"].append(timed_refresh(env)[0])
@@ -345,23 +337,17 @@ def main(argv: list[str] | None = None) -> int:
     full_env = _site(work / "full-check", inbox_copy)
     timed_refresh(full_env)
     matches = _marts_digest(incremental_db) == _marts_digest(Path(full_env["KC_MARTS_DIR"]) / "warehouse.duckdb")
+    return incremental_db, matches
 
-    queries = query_times(incremental_db)
-    con = duckdb.connect(str(incremental_db), read_only=True)
-    rows_read = con.execute("SELECT sum(rows_read) FROM audit.ingest_files").fetchone()[0]
-    con.close()
-    # about 2 GB of measured sites; the incremental one stays, to be queried (see the README)
-    for done in ("full", "full-check", "naive", "empty"):
-        shutil.rmtree(work / done, ignore_errors=True)
+
+def summarise(samples: dict[str, list[float]], peaks: list[int], queries: dict[str, float], extra: dict) -> dict:
+    """results.json: medians, ratios, goals, every sample, the machine."""
     results = {k: _median(v) for k, v in samples.items()}
     results.update(
         {
             "peak_rss_mib": round(max(peaks) / (1 << 20)),
             "query_p50_ms": round(statistics.median(queries.values()), 2),
-            "input_rows": int(rows_read),
-            "input_rows_all_sheet_rows": input_rows,
-            "input_files": len(files),
-            "incremental_equals_full": matches,
+            **extra,
         }
     )
     results["ratios"] = {
@@ -382,6 +368,41 @@ def main(argv: list[str] | None = None) -> int:
         "memory_gib": _memory_gib(),
     }
     results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (median reported; ≥ 3)")
+    args = parser.parse_args(argv)
+    runs = max(3, args.runs)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    work = BENCH_DIR / "runs"
+    raw = inbox(work)
+    samples: dict[str, list[float]] = {
+        k: []
+        for k in ("full_refresh_s", "parse_floor_s", "naive_s", "incremental_s", "stack_floor_s", "noop_refresh_s")
+    }
+    peaks, input_rows = measure_cold(raw, work, runs, samples)
+    incremental_db, matches = measure_warm(raw, work, runs, samples)
+    queries = query_times(incremental_db)
+    con = duckdb.connect(str(incremental_db), read_only=True)
+    rows_read = con.execute("SELECT sum(rows_read) FROM audit.ingest_files").fetchone()[0]
+    con.close()
+    # about 2 GB of measured sites; the incremental one stays, to be queried (see the README)
+    for done in ("full", "full-check", "naive", "empty"):
+        shutil.rmtree(work / done, ignore_errors=True)
+    results = summarise(
+        samples,
+        peaks,
+        queries,
+        {
+            "input_rows": int(rows_read),
+            "input_rows_all_sheet_rows": input_rows,
+            "input_files": len(_input_files(raw)),
+            "incremental_equals_full": matches,
+        },
+    )
     results["runs"] = runs
     (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     _print(results)

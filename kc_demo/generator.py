@@ -278,18 +278,9 @@ def _received(rng: random.Random, year: int) -> datetime:
     return datetime(year + 1, 1, 1, 9, 0) + timedelta(days=days, minutes=rng.randint(0, 400))
 
 
-def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write the demo inbox (projects, census, outcomes, plans) under raw_dir; returns the files written."""
-    planner = Planner(seed, _districts())
+def _soc_trang_registers(planner: Planner, out: Path, done) -> ProvincePlan:
+    """Sóc Trăng: 2012–2016 one workbook, a sheet per year (nghìn đồng); later years the sectioned form."""
     rng = planner.rng
-    out = raw_dir / "projects"
-    written: list[Path] = []
-
-    def done(path: Path, when: datetime) -> None:
-        _stamp(path, when)
-        written.append(path)
-
-    # Sóc Trăng: 2012–2016 one workbook, a sheet per year (nghìn đồng); later years the sectioned form.
     st = soc_trang(planner)
     years = _by_year(st.projects)
     path = out / "soc-trang" / "danh-muc-de-an-khuyen-cong-2012-2016.xlsx"
@@ -318,8 +309,12 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
             rng=rng,
         )
         done(path, _received(rng, y))
+    return st
 
-    # Thái Nguyên: CSV exports with a province column (UTF-8 with BOM), 2019–2021 the sectioned form.
+
+def _thai_nguyen_registers(planner: Planner, out: Path, done) -> ProvincePlan:
+    """Thái Nguyên: CSV exports with a province column (UTF-8 with BOM), 2019–2021 the sectioned form."""
+    rng = planner.rng
     tn = thai_nguyen(planner)
     years = _by_year(tn.projects)
     for y, projects in sorted(years.items()):
@@ -350,8 +345,12 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
                 rng=rng,
             )
         done(path, _received(rng, y))
+    return tn
 
-    # Bắc Giang: province only in the path; amounts as Vietnamese-style text; one file sent twice.
+
+def _bac_giang_registers(planner: Planner, out: Path, done) -> ProvincePlan:
+    """Bắc Giang: province only in the path; amounts as Vietnamese-style text; one file sent twice."""
+    rng = planner.rng
     bg = bac_giang(planner)
     for y, projects in sorted(_by_year(bg.projects).items()):
         path = out / "bac-giang" / str(y) / "danh-muc-de-an.xlsx"
@@ -372,14 +371,22 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     copy = out / "bac-giang" / "2023" / "danh-muc-de-an (ban sao).xlsx"
     shutil.copyfile(out / "bac-giang" / "2023" / "danh-muc-de-an.xlsx", copy)
     done(copy, datetime(2024, 2, 20, 10, 0))
+    return bg
 
-    # Bắc Kạn: all years in one sheet under "A. Năm 2012" section rows, amounts in đồng.
+
+def _bac_kan_registers(planner: Planner, out: Path, done) -> ProvincePlan:
+    """Bắc Kạn: all years in one sheet under "A. Năm 2012" section rows, amounts in đồng."""
+    rng = planner.rng
     bk = background(planner, "bac-kan", "tỉnh Bắc Kạn", "06", "BK", range(2012, 2025))
     path = out / "bac-kan" / "tong-hop-de-an-2012-2024.xlsx"
     layouts.year_sections_xlsx(path, _by_year(bk.projects), province_title="tỉnh Bắc Kạn", labels=LABELS, rng=rng)
     done(path, datetime(2025, 1, 20, 14, 0))
+    return bk
 
-    # Bắc Ninh: CSV without BOM, English-style amounts.
+
+def _bac_ninh_registers(planner: Planner, out: Path, done) -> ProvincePlan:
+    """Bắc Ninh: CSV without BOM, English-style amounts."""
+    rng = planner.rng
     bn = background(planner, "bac-ninh", "tỉnh Bắc Ninh", "27", "BN", range(2012, 2025))
     for y, projects in sorted(_by_year(bn.projects).items()):
         path = out / "bac-ninh" / f"{y}.csv"
@@ -393,8 +400,12 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
             rng=rng,
         )
         done(path, _received(rng, y))
+    return bn
 
-    # Hậu Giang: sectioned, numbers; 2019 sent again corrected (the first file is superseded).
+
+def _hau_giang_registers(planner: Planner, out: Path, done) -> ProvincePlan:
+    """Hậu Giang: sectioned, numbers; 2019 sent again corrected (the first file is superseded)."""
+    rng = planner.rng
     hg = background(planner, "hau-giang", "tỉnh Hậu Giang", "93", "HG", range(2012, 2025))
     for y, projects in sorted(_by_year(hg.projects).items()):
         path = out / "hau-giang" / str(y) / f"danh-muc-{y}.xlsx"
@@ -447,8 +458,12 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
             rng=rng,
         )
         done(path, _received(rng, y))
+    return hg
 
-    # Cần Thơ (city): sectioned with a unit row under the header, nghìn đồng.
+
+def _can_tho_registers(planner: Planner, out: Path, done) -> ProvincePlan:
+    """Cần Thơ (city): sectioned with a unit row under the header, nghìn đồng."""
+    rng = planner.rng
     ct = background(planner, "can-tho", "thành phố Cần Thơ", "92", "CT", range(2012, 2025))
     for y, projects in sorted(_by_year(ct.projects).items()):
         path = out / "can-tho" / f"khuyen-cong-{y}.xlsx"
@@ -466,8 +481,12 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
             rng=rng,
         )
         done(path, _received(rng, y))
+    return ct
 
-    # Nghệ An: sectioned, amounts in tỷ đồng; one CSV year with two rows a province officer must fix.
+
+def _nghe_an_registers(planner: Planner, out: Path, done) -> ProvincePlan:
+    """Nghệ An: sectioned, amounts in tỷ đồng; one CSV year with two rows a province officer must fix."""
+    rng = planner.rng
     na = background(planner, "nghe-an", "tỉnh Nghệ An", "40", "NA", range(2012, 2025))
     for y, projects in sorted(_by_year(na.projects).items()):
         if y == 2018:
@@ -517,8 +536,12 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
                 rng=rng,
             )
         done(path, _received(rng, y))
+    return na
 
-    # 2025: the post-reform units report (Resolution 202/2025/QH15).
+
+def _post_reform_registers(planner: Planner, out: Path, done) -> list[ProvincePlan]:
+    """2025: the post-reform units report (Resolution 202/2025/QH15)."""
+    rng = planner.rng
     reformed = []
     for key, name, olds, prefix in (
         ("thai-nguyen", "tỉnh Thái Nguyên", ["19", "06"], "TN25"),
@@ -543,6 +566,28 @@ def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
         )
         done(path, _received(rng, 2025) - timedelta(days=200))
         reformed.append(plan)
+    return reformed
+
+
+def write_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write the demo inbox (projects, census, outcomes, plans) under raw_dir; returns the files written."""
+    planner = Planner(seed, _districts())
+    out = raw_dir / "projects"
+    written: list[Path] = []
+
+    def done(path: Path, when: datetime) -> None:
+        _stamp(path, when)
+        written.append(path)
+
+    st = _soc_trang_registers(planner, out, done)
+    tn = _thai_nguyen_registers(planner, out, done)
+    bg = _bac_giang_registers(planner, out, done)
+    bk = _bac_kan_registers(planner, out, done)
+    bn = _bac_ninh_registers(planner, out, done)
+    hg = _hau_giang_registers(planner, out, done)
+    ct = _can_tho_registers(planner, out, done)
+    na = _nghe_an_registers(planner, out, done)
+    reformed = _post_reform_registers(planner, out, done)
 
     # Census waves, outcome surveys and plans, from their own random stream so that adding them
     # left the project registers above as they were.

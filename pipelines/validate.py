@@ -97,27 +97,54 @@ def _province_names() -> dict[str, str]:
 DATASET_NAMES_VI = {name: dataset.vietnamese for name, dataset in BY_NAME.items()}
 
 
+class _Lines:
+    """Where one report's lines go, and in which language (Vietnamese for officers, or English)."""
+
+    def __init__(self, out, vi: bool):
+        self.out, self.vi = out, vi
+
+    def p(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def L(self, en: str, vi: str) -> str:  # noqa: N802 (read as "label")
+        return vi if self.vi else en
+
+    def tr(self, text: str | None) -> str | None:
+        return vietnamese(text) if self.vi else text
+
+
 def report(outcome: FileOutcome, how: str, names: dict[str, str], out=None, lang: str = "vi") -> bool:
     """Print how one file reads; True when it would load with nothing rejected."""
-    out = out or sys.stdout
-    vi = lang == "vi"
-    tr = vietnamese if vi else (lambda text: text)
-    p = lambda text="": print(text, file=out)  # noqa: E731
-    L = (lambda en, v: v) if vi else (lambda en, v: en)  # noqa: E731
+    w = _Lines(out or sys.stdout, lang == "vi")
     parsed = outcome.parsed
-    p(f"{outcome.found.path}")
+    _report_file(w, outcome, how, names)
+    described = parsed and any(sheet.info for sheet in parsed.sheets)
+    personal = set(load_dataset_config(outcome.found.dataset, CONFIG_DIR).personal_fields) if described else set()
+    for sheet in parsed.sheets if parsed else []:
+        _report_sheet(w, sheet, personal)
+    rejected, off = _report_rows(w, outcome)
+    ok = _report_verdict(w, outcome, rejected, off)
+    w.p()
+    return ok
+
+
+def _report_file(w: _Lines, outcome: FileOutcome, how: str, names: dict[str, str]) -> None:
+    """The file: its format, its dataset and how it was decided, its provinces and years."""
+    vi = w.vi
+    parsed = outcome.parsed
+    w.p(f"{outcome.found.path}")
     if outcome.format:
-        p(
-            f"  {L('format:   ', 'định dạng:')} {KIND_NAMES[outcome.format.kind]}"
-            + (L(", 1904 date system", ", hệ ngày 1904") if outcome.format.date1904 else "")
+        w.p(
+            f"  {w.L('format:   ', 'định dạng:')} {KIND_NAMES[outcome.format.kind]}"
+            + (w.L(", 1904 date system", ", hệ ngày 1904") if outcome.format.date1904 else "")
         )
         for note in outcome.format.notes:
-            p(f"  {L('note:     ', 'ghi chú:  ')} {note}")
+            w.p(f"  {w.L('note:     ', 'ghi chú:  ')} {note}")
     dataset = outcome.found.dataset
     shown_dataset = (
         f"{dataset} ({DATASET_NAMES_VI[dataset]})" if vi and dataset in DATASET_NAMES_VI else (dataset or "?")
     )
-    p(f"  {L('dataset:  ', 'loại:     ')} {shown_dataset} ({_how(how, vi)})")
+    w.p(f"  {w.L('dataset:  ', 'loại:     ')} {shown_dataset} ({_how(how, vi)})")
     if parsed and parsed.records:
         provinces = sorted(
             {(r.get("province_code"), r.get("province_code_2025")) for r in parsed.records},
@@ -126,119 +153,130 @@ def report(outcome: FileOutcome, how: str, names: dict[str, str], out=None, lang
         shown = [
             f"{old} {names.get(old, '?')}"
             if old
-            else f"{L('2025 unit', 'đơn vị 2025')} {new} {names.get(f'2025:{new}', '?')}"
+            else f"{w.L('2025 unit', 'đơn vị 2025')} {new} {names.get(f'2025:{new}', '?')}"
             for old, new in provinces
         ]
-        p(f"  {L('province: ', 'tỉnh:     ')} {', '.join(shown)}")
-        p(
-            f"  {L('years:    ', 'năm:      ')} "
+        w.p(f"  {w.L('province: ', 'tỉnh:     ')} {', '.join(shown)}")
+        w.p(
+            f"  {w.L('years:    ', 'năm:      ')} "
             f"{', '.join(str(y) for y in sorted({r['year'] for r in parsed.records if r.get('year')}))}"
         )
-    for sheet in parsed.sheets if parsed else []:
-        if not sheet.info:
-            p(f"  {L('sheet', 'trang tính')} '{sheet.name}': {tr(sheet.note)}")
-            continue
-        info = sheet.info
-        header = "–".join(str(r) for r in info["header_rows"])
-        p(
-            f"  {L('sheet', 'trang tính')} '{sheet.name}': {L('header row', 'dòng tiêu đề')} {header}, "
-            f"{L('data from row', 'dữ liệu từ dòng')} {info['first_data_row']}"
+
+
+def _report_sheet(w: _Lines, sheet, personal: set[str]) -> None:
+    """One sheet: where its header and data are, which column gives which field, in which unit."""
+    if not sheet.info:
+        w.p(f"  {w.L('sheet', 'trang tính')} '{sheet.name}': {w.tr(sheet.note)}")
+        return
+    info = sheet.info
+    header = "–".join(str(r) for r in info.header_rows)
+    w.p(
+        f"  {w.L('sheet', 'trang tính')} '{sheet.name}': {w.L('header row', 'dòng tiêu đề')} {header}, "
+        f"{w.L('data from row', 'dữ liệu từ dòng')} {info.first_data_row}"
+    )
+    if info.encoding:
+        w.p(f"    {w.L('encoding: ', 'bảng mã:  ')} {ENCODINGS.get(info.encoding, info.encoding)}")
+    for field, column in info.columns.items():
+        if field in info.by_year:
+            continue  # shown below with all its year columns
+        unit = info.units.get(field)
+        w.p(
+            f"    {column} → {field}"
+            + (f" [{UNITS.get(unit, unit)}]" if unit else "")
+            + (
+                w.L(" (personal data: read past, never stored)", " (dữ liệu cá nhân: bỏ qua, không lưu)")
+                if field in personal
+                else ""
+            )
         )
-        if info["encoding"]:
-            p(f"    {L('encoding: ', 'bảng mã:  ')} {ENCODINGS.get(info['encoding'], info['encoding'])}")
-        personal = set(load_dataset_config(outcome.found.dataset, CONFIG_DIR).personal_fields)
-        for field, column in info["columns"].items():
-            if field in info.get("by_year", {}):
-                continue  # shown below with all its year columns
-            unit = info["units"].get(field)
-            p(
-                f"    {column} → {field}"
-                + (f" [{UNITS.get(unit, unit)}]" if unit else "")
-                + (
-                    L(" (personal data: read past, never stored)", " (dữ liệu cá nhân: bỏ qua, không lưu)")
-                    if field in personal
-                    else ""
-                )
+    for field, columns in info.by_year.items():
+        w.p(f"    {', '.join(columns)} → {field}, {w.L('one record per year column', 'mỗi cột năm một bản ghi')}")
+    if info.sheet_unit:
+        unit = UNITS.get(info.sheet_unit, info.sheet_unit)
+        w.p(
+            "    "
+            + w.L(
+                f"unit line (ĐVT): {unit} for money columns without their own unit",
+                f"dòng ĐVT: {unit} cho các cột tiền không ghi đơn vị",
             )
-        for field, columns in info.get("by_year", {}).items():
-            p(f"    {', '.join(columns)} → {field}, {L('one record per year column', 'mỗi cột năm một bản ghi')}")
-        if info["sheet_unit"]:
-            unit = UNITS.get(info["sheet_unit"], info["sheet_unit"])
-            p(
-                "    "
-                + L(
-                    f"unit line (ĐVT): {unit} for money columns without their own unit",
-                    f"dòng ĐVT: {unit} cho các cột tiền không ghi đơn vị",
-                )
-            )
-        if info["unmapped"]:
-            p(f"    {L('not read: ', 'không đọc:')} {', '.join(info['unmapped'])}")
+        )
+    if info.unmapped:
+        w.p(f"    {w.L('not read: ', 'không đọc:')} {', '.join(info.unmapped)}")
+
+
+def _report_rows(w: _Lines, outcome: FileOutcome) -> tuple[list, list]:
+    """The rows accepted and rejected (with reasons), the warnings, the file's totals that disagree."""
+    parsed = outcome.parsed
     accepted = len(parsed.records) if parsed else 0
     rejected = parsed.rejected if parsed else []
     if parsed:
-        p(
-            f"  {L('rows:     ', 'số dòng:  ')} "
-            + L(f"{accepted} accepted, {len(rejected)} rejected", f"{accepted} được nhận, {len(rejected)} bị từ chối")
+        w.p(
+            f"  {w.L('rows:     ', 'số dòng:  ')} "
+            + w.L(f"{accepted} accepted, {len(rejected)} rejected", f"{accepted} được nhận, {len(rejected)} bị từ chối")
         )
     for row in rejected:
-        p(f"    {L('sheet', 'trang tính')} '{row.sheet}' {L('row', 'dòng')} {row.row_number}: {tr(row.reason)}")
+        w.p(f"    {w.L('sheet', 'trang tính')} '{row.sheet}' {w.L('row', 'dòng')} {row.row_number}: {w.tr(row.reason)}")
     warnings = parsed.warnings if parsed and outcome.status == "loaded" else []
     if warnings:
-        p(
-            f"  {L('warnings: ', 'cảnh báo: ')} "
-            + L(f"{len(warnings)} row(s) loaded with a warning", f"{len(warnings)} dòng được nạp kèm cảnh báo")
+        w.p(
+            f"  {w.L('warnings: ', 'cảnh báo: ')} "
+            + w.L(f"{len(warnings)} row(s) loaded with a warning", f"{len(warnings)} dòng được nạp kèm cảnh báo")
         )
     for w in warnings:
-        p(f"    {L('sheet', 'trang tính')} '{w.sheet}' {L('row', 'dòng')} {w.row_number}: {tr(w.message)}")
+        w.p(f"    {w.L('sheet', 'trang tính')} '{w.sheet}' {w.L('row', 'dòng')} {w.row_number}: {w.tr(w.message)}")
     off = [t for t in (parsed.totals if parsed and outcome.status == "loaded" else []) if not t.reconciles]
     if parsed and parsed.totals and outcome.status == "loaded":
         agree, total = len(parsed.totals) - len(off), len(parsed.totals)
-        p(
-            f"  {L('totals:   ', 'tổng cộng:')} "
-            + L(
+        w.p(
+            f"  {w.L('totals:   ', 'tổng cộng:')} "
+            + w.L(
                 f"{agree} of {total} subtotal figures agree with the rows read",
                 f"{agree}/{total} số liệu tổng khớp với các dòng đã đọc",
             )
         )
     for t in off:
-        p(
-            f"    {L('sheet', 'trang tính')} '{t.sheet}' {L('row', 'dòng')} {t.row_number} '{t.label}': {t.field} "
-            + L(
+        w.p(
+            f"    {w.L('sheet', 'trang tính')} '{t.sheet}' {w.L('row', 'dòng')} {t.row_number} '{t.label}': {t.field} "
+            + w.L(
                 f"{t.stated:,} stated, {t.summed:,} in the rows read (difference {t.stated - t.summed:,})",
                 f"ghi {t.stated:,}, các dòng đã đọc cộng lại {t.summed:,} (chênh lệch {t.stated - t.summed:,})",
             )
         )
+    return rejected, off
+
+
+def _report_verdict(w: _Lines, outcome: FileOutcome, rejected: list, off: list) -> bool:
+    """What would happen to the file, and a hint when another dataset reads it."""
     ok = outcome.status == "loaded" and not rejected and not off
     if outcome.status != "loaded":
-        p(f"  {L('REJECTED: ', 'TỪ CHỐI:  ')} {tr(outcome.reason)}")
+        w.p(f"  {w.L('REJECTED: ', 'TỪ CHỐI:  ')} {w.tr(outcome.reason)}")
     elif rejected:
-        p(
-            f"  {L('verdict:  ', 'kết luận: ')} "
-            + L(
+        w.p(
+            f"  {w.L('verdict:  ', 'kết luận: ')} "
+            + w.L(
                 f"would load with {len(rejected)} row(s) rejected; correct them and resend",
                 f"sẽ nạp được nhưng {len(rejected)} dòng bị từ chối; sửa rồi gửi lại",
             )
         )
     elif off:
-        p(
-            f"  {L('verdict:  ', 'kết luận: ')} "
-            + L(
+        w.p(
+            f"  {w.L('verdict:  ', 'kết luận: ')} "
+            + w.L(
                 "would load, but its own totals disagree with its rows: check the rows and the totals",
                 "sẽ nạp được, nhưng số tổng trong tệp không khớp với các dòng: kiểm tra lại các dòng và số tổng",
             )
         )
     else:
-        p(f"  {L('verdict:  ', 'kết luận: ')} " + L("would load as it is", "sẽ nạp được nguyên vẹn"))
+        w.p(f"  {w.L('verdict:  ', 'kết luận: ')} " + w.L("would load as it is", "sẽ nạp được nguyên vẹn"))
     hint = getattr(outcome, "hint", None)
     if hint:
-        p(
-            f"  {L('hint:     ', 'gợi ý:    ')} "
-            + L(
+        w.p(
+            f"  {w.L('hint:     ', 'gợi ý:    ')} "
+            + w.L(
                 f"this looks like a {hint} file: use --dataset {hint}",
                 f"trông giống {DATASET_NAMES_VI[hint]}: dùng --dataset {hint}",
             )
         )
-    p()
     return ok
 
 

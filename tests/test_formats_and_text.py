@@ -92,7 +92,7 @@ def test_every_variant_reads_to_the_same_projects(outcomes, name):
     ],
 )
 def test_encoding_is_detected_per_sheet(outcomes, name, encoding):
-    assert outcomes[name].parsed.tables[0].info["encoding"] == encoding
+    assert outcomes[name].parsed.tables[0].info.encoding == encoding
 
 
 def test_rejected_rows_keep_the_cells_as_the_province_typed_them(outcomes):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .describe import describe_table
+from .describe import TableReading, describe_table
 from .table import Table
 
 
@@ -103,7 +103,7 @@ class SheetResult:
     table: Table | None
     note: str | None = None
     # what was found, without the grid (see ParsedFile.lighten): header rows, field → column, units
-    info: dict | None = None
+    info: TableReading | None = None
 
     @property
     def found(self) -> bool:

@@ -270,7 +270,7 @@ def _format(o: FileOutcome) -> str | None:
     if o.format is None:
         return None
     parts = [o.format.kind]
-    encodings = sorted({s.info["encoding"] for s in (o.parsed.tables if o.parsed else []) if s.info["encoding"]})
+    encodings = sorted({s.info.encoding for s in (o.parsed.tables if o.parsed else []) if s.info.encoding})
     if o.format.kind == "csv" or encodings:
         parts += [e if e not in ("tcvn3", "vni") else f"{e} text converted" for e in encodings]
     if o.format.date1904:
@@ -377,8 +377,9 @@ def _insert_records(con, dataset: str, outcomes: list[FileOutcome]) -> None:
     con.unregister("records_arrow")
 
 
-def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
-    files = pd.DataFrame(
+def _file_rows(outcomes: list[FileOutcome], ingested_at: dict) -> pd.DataFrame:
+    """audit.ingest_files: one row per file seen."""
+    return pd.DataFrame(
         [
             {
                 "path": o.found.relative,
@@ -400,7 +401,11 @@ def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
             for o in outcomes
         ]
     )
-    rejected = pd.DataFrame(
+
+
+def _rejected_rows(outcomes: list[FileOutcome]) -> pd.DataFrame:
+    """audit.rejected_rows: the rows not loaded, their reason and original cells."""
+    return pd.DataFrame(
         [
             {
                 "path": o.found.relative,
@@ -417,7 +422,11 @@ def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
         ],
         columns=["path", "dataset", "sheet", "row_number", "year", "reason", "raw"],
     )
-    warnings = pd.DataFrame(
+
+
+def _warning_rows(outcomes: list[FileOutcome]) -> pd.DataFrame:
+    """audit.row_warnings: the rules loaded rows broke where the value is still usable."""
+    return pd.DataFrame(
         [
             {
                 "path": o.found.relative,
@@ -446,7 +455,11 @@ def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
             "message",
         ],
     )
-    totals = pd.DataFrame(
+
+
+def _total_rows(outcomes: list[FileOutcome]) -> pd.DataFrame:
+    """audit.file_totals: each file's own totals against the sum of its rows."""
+    return pd.DataFrame(
         [
             {
                 "path": o.found.relative,
@@ -483,30 +496,32 @@ def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
             "reconciles",
         ],
     )
-    con.register("totals_df", totals)
-    con.execute(
-        "INSERT INTO audit.file_totals SELECT path, dataset, province_code, province_code_2025, "
-        "CAST(years AS INTEGER[]), sheet, CAST(row_number AS INTEGER), label, field, CAST(stated AS BIGINT), "
-        "CAST(summed AS BIGINT), CAST(difference AS BIGINT), CAST(reconciles AS BOOLEAN) FROM totals_df"
-    )
-    con.unregister("totals_df")
-    if len(files):
-        con.register("files_df", files)
-        con.execute(
-            "INSERT INTO audit.ingest_files SELECT path, sha256, dataset, province_code, "
-            "province_code_2025, CAST(years AS INTEGER[]), status, reason, rows_read, rows_accepted, "
-            "rows_rejected, size_bytes, received_at, ingested_at, format FROM files_df"
-        )
-        con.unregister("files_df")
-    con.register("rejected_df", rejected)
-    con.execute(
-        "INSERT INTO audit.rejected_rows SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
-        "CAST(year AS INTEGER), reason, CAST(raw AS JSON) FROM rejected_df"
-    )
-    con.unregister("rejected_df")
-    con.register("warnings_df", warnings)
-    con.execute(
-        "INSERT INTO audit.row_warnings SELECT path, dataset, sheet, CAST(row_number AS INTEGER), "
-        "province_code, province_code_2025, CAST(year AS INTEGER), rule, message FROM warnings_df"
-    )
-    con.unregister("warnings_df")
+
+
+# how each audit table is filled from its rows (the casts give the declared types)
+_AUDIT_SELECTS = {
+    "audit.file_totals": "path, dataset, province_code, province_code_2025, CAST(years AS INTEGER[]), sheet, "
+    "CAST(row_number AS INTEGER), label, field, CAST(stated AS BIGINT), CAST(summed AS BIGINT), "
+    "CAST(difference AS BIGINT), CAST(reconciles AS BOOLEAN)",
+    "audit.ingest_files": "path, sha256, dataset, province_code, province_code_2025, CAST(years AS INTEGER[]), status, "
+    "reason, rows_read, rows_accepted, rows_rejected, size_bytes, received_at, ingested_at, format",
+    "audit.rejected_rows": "path, dataset, sheet, CAST(row_number AS INTEGER), CAST(year AS INTEGER), reason, "
+    "CAST(raw AS JSON)",
+    "audit.row_warnings": "path, dataset, sheet, CAST(row_number AS INTEGER), province_code, province_code_2025, "
+    "CAST(year AS INTEGER), rule, message",
+}
+
+
+def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
+    frames = {
+        "audit.file_totals": _total_rows(outcomes),
+        "audit.ingest_files": _file_rows(outcomes, ingested_at),
+        "audit.rejected_rows": _rejected_rows(outcomes),
+        "audit.row_warnings": _warning_rows(outcomes),
+    }
+    for table, frame in frames.items():
+        if table == "audit.ingest_files" and not len(frame):
+            continue  # no files: a frame without columns
+        con.register("audit_df", frame)
+        con.execute(f"INSERT INTO {table} SELECT {_AUDIT_SELECTS[table]} FROM audit_df")
+        con.unregister("audit_df")

@@ -19,7 +19,8 @@ import signal
 import sys
 import time
 from contextlib import contextmanager
-from multiprocessing.connection import wait
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from .config import CONFIG_DIR
@@ -183,6 +184,67 @@ def _batches(files: list[FoundFile], todo: list[int], limits: Limits) -> list[li
     return batches
 
 
+@dataclass
+class _Reader:
+    """One reader process at work on a batch: the files it has not answered for yet, and since when it
+    has been silent (the deadline is per file)."""
+
+    process: multiprocessing.process.BaseProcess
+    receive: Connection
+    pending: list[int]
+    since: float
+
+    @classmethod
+    def start(cls, ctx, files: list[FoundFile], batch: list[int], config_dir: Path, limits: Limits) -> _Reader:
+        receive, send = ctx.Pipe(duplex=False)
+        process = ctx.Process(
+            target=_child, args=([(i, files[i]) for i in batch], config_dir, limits, send), daemon=True
+        )
+        with _importable_main():
+            process.start()
+        send.close()
+        return cls(process, receive, list(batch), time.monotonic())
+
+    def collect(self, results: list, on_file) -> bool:
+        """Take every outcome sent so far; False when the pipe broke (the reader died mid-answer)."""
+        try:
+            while self.pending and self.receive.poll():
+                index, outcome = self.receive.recv()
+                results[index] = outcome
+                self.pending.remove(index)
+                if on_file:
+                    on_file()
+                self.since = time.monotonic()
+        except (EOFError, OSError):
+            self.process.join(5)
+            return False
+        return True
+
+    def failure(self, files: list[FoundFile], limits: Limits, pipe_ok: bool) -> FileOutcome | None:
+        """The outcome of the file in hand when the reader died or overran its deadline; None otherwise."""
+        if not pipe_ok:
+            return _died(files[self.pending[0]], self.process.exitcode, limits)
+        if not self.pending:
+            return None
+        if not self.process.is_alive() and not self.receive.poll():
+            return _died(files[self.pending[0]], self.process.exitcode, limits)
+        if time.monotonic() - self.since > limits.reader_timeout_seconds:
+            self.process.kill()
+            return _timed_out(files[self.pending[0]], limits)
+        return None
+
+    def finished(self) -> bool:
+        return not self.pending
+
+    def close(self) -> None:
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.receive.close()
+        self.process.close()
+
+
 def parse_files(
     files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None, on_file=None
 ) -> list[FileOutcome]:
@@ -204,51 +266,21 @@ def parse_files(
     ctx = _context()
     queue = _batches(files, todo, limits)
     workers = max(1, min(limits.reader_processes, multiprocessing.cpu_count(), len(queue)))
-    running: list[dict] = []
+    running: list[_Reader] = []
     while queue or running:
         while queue and len(running) < workers:
-            batch = queue.pop(0)
-            receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(
-                target=_child, args=([(i, files[i]) for i in batch], config_dir, limits, send), daemon=True
-            )
-            with _importable_main():
-                process.start()
-            send.close()
-            running.append({"process": process, "receive": receive, "pending": list(batch), "since": time.monotonic()})
-        wait([r["receive"] for r in running] + [r["process"].sentinel for r in running], timeout=0.5)
+            running.append(_Reader.start(ctx, files, queue.pop(0), config_dir, limits))
+        wait([r.receive for r in running] + [r.process.sentinel for r in running], timeout=0.5)
         for reader in list(running):
-            process, receive, pending = reader["process"], reader["receive"], reader["pending"]
-            failed: FileOutcome | None = None
-            try:
-                while pending and receive.poll():
-                    index, outcome = receive.recv()
-                    results[index] = outcome
-                    pending.remove(index)
-                    if on_file:
-                        on_file()
-                    reader["since"] = time.monotonic()  # the deadline is per file
-            except (EOFError, OSError):
-                process.join(5)
-                failed = _died(files[pending[0]], process.exitcode, limits)
-            if failed is None and pending:
-                if not process.is_alive() and not receive.poll():
-                    failed = _died(files[pending[0]], process.exitcode, limits)
-                elif time.monotonic() - reader["since"] > limits.reader_timeout_seconds:
-                    process.kill()
-                    failed = _timed_out(files[pending[0]], limits)
-                else:
-                    continue
+            pipe_ok = reader.collect(results, on_file)
+            failed = reader.failure(files, limits, pipe_ok)
+            if failed is None and not reader.finished():
+                continue  # still reading, within its deadline
             if failed is not None:
-                results[pending[0]] = failed
+                results[reader.pending[0]] = failed
                 if on_file:
                     on_file()
-                queue[:0] = [[i] for i in pending[1:]]  # not reached: each read again, alone
-            process.join(5)
-            if process.is_alive():
-                process.kill()
-                process.join()
-            receive.close()
-            process.close()
+                queue[:0] = [[i] for i in reader.pending[1:]]  # not reached: each read again, alone
+            reader.close()
             running.remove(reader)
     return results  # type: ignore[return-value]
