@@ -103,16 +103,19 @@ def test_a_file_gone_or_changed_while_being_read_is_refused_for_this_refresh_onl
     assert gone.status == "rejected" and "disappeared" in gone.reason and not gone.cacheable
 
 
+def _flip_a_bit(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
 def test_a_damaged_cache_entry_is_read_again_never_loaded(tmp_path):
     raw = tmp_path / "raw"
     _register(raw / "projects" / "hau-giang" / "2019.xlsx")
     paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
     ingest(paths)
     expected = _budgets(paths)
-    entry = next(p for p in paths.parse_cache.rglob("*.pickle"))
-    data = bytearray(entry.read_bytes())
-    data[len(data) // 2] ^= 0x10  # one flipped bit
-    entry.write_bytes(bytes(data))
+    _flip_a_bit(next(p for p in paths.parse_cache.rglob("*.pickle")))
     summary = ingest(paths, incremental=False)
     assert (summary.files_read, summary.files_cached) == (1, 0)
     assert _budgets(paths) == expected
@@ -127,9 +130,7 @@ def test_damaged_cached_records_are_read_again_never_loaded(tmp_path):
     ingest(paths)
     expected = _budgets(paths)
     records = next(p for p in paths.parse_cache.rglob("*.arrow"))
-    data = bytearray(records.read_bytes())
-    data[len(data) // 2] ^= 0x10  # one flipped bit
-    records.write_bytes(bytes(data))
+    _flip_a_bit(records)
     summary = ingest(paths, incremental=False)
     assert (summary.files_read, summary.files_cached) == (1, 0)
     assert _budgets(paths) == expected

@@ -2,46 +2,37 @@
 -- provinces ("as reported", generation pre2025) and the 34 units of 2025 ("current boundaries"). One
 -- model for both, so that the two summary marts cannot drift apart. Distinct beneficiaries and facility
 -- medians are computed afresh at each grain from row-level marts, never summed or averaged.
-with grains as (
-    -- each row counts once for its old province (pre2025) and once for its 2025 unit
-    select unnest(['pre2025', '2025']) as generation
+with projects as (
+    select * from {{ ref('projects') }}
 ),
 
-projects as (
-    select
-        grains.generation,
-        case grains.generation when 'pre2025' then p.province_code else p.province_code_2025 end as summary_code,
-        p.*
-    from {{ ref('projects') }} as p
-    cross join grains
+project_beneficiaries as (
+    select * from {{ ref('project_beneficiaries') }}
 ),
 
-beneficiaries as (
-    select
-        grains.generation,
-        case grains.generation when 'pre2025' then b.province_code else b.province_code_2025 end as summary_code,
-        b.*
-    from {{ ref('project_beneficiaries') }} as b
-    cross join grains
-    where b.beneficiary_type <> 'other'
+int_plans as (
+    select * from {{ ref('int_plans') }}
 ),
 
-plans as (
-    select
-        grains.generation,
-        case grains.generation when 'pre2025' then l.province_code else l.province_code_2025 end as summary_code,
-        l.*
-    from {{ ref('int_plans') }} as l
-    cross join grains
+facility_outcomes as (
+    select * from {{ ref('facility_outcomes') }}
 ),
 
-outcomes as (
-    select
-        grains.generation,
-        case grains.generation when 'pre2025' then o.province_code else o.province_code_2025 end as summary_code,
-        o.*
-    from {{ ref('facility_outcomes') }} as o
-    cross join grains
+projects_by_grain as (
+    {{ at_both_grains('projects') }}
+),
+
+beneficiaries_by_grain as (
+    {{ at_both_grains('project_beneficiaries') }}
+    where grain_rows.beneficiary_type <> 'other'
+),
+
+plans_by_grain as (
+    {{ at_both_grains('int_plans') }}
+),
+
+outcomes_by_grain as (
+    {{ at_both_grains('facility_outcomes') }}
 ),
 
 project_totals as (
@@ -60,7 +51,7 @@ project_totals as (
         sum(total_cost_vnd)::bigint as total_cost_vnd,
         sum(coalesce(jobs_created, 0))::bigint as jobs_created,
         sum(coalesce(trainees, 0))::bigint as trainees
-    from projects
+    from projects_by_grain
     where summary_code is not null
     group by all
 ),
@@ -71,7 +62,7 @@ beneficiary_totals as (
         summary_code as province_code,
         year,
         count(distinct beneficiary_key) as distinct_beneficiaries
-    from beneficiaries
+    from beneficiaries_by_grain
     where summary_code is not null
     group by all
 ),
@@ -84,7 +75,7 @@ plan_totals as (
         sum(planned_projects)::integer as planned_projects,
         sum(approved_projects)::integer as approved_projects,
         sum(planned_budget_vnd)::bigint as planned_budget_vnd
-    from plans
+    from plans_by_grain
     where summary_code is not null
     group by all
 ),
@@ -95,7 +86,7 @@ productivity as (
         summary_code as province_code,
         year,
         {{ productivity_measures() }}
-    from outcomes
+    from outcomes_by_grain
     where summary_code is not null
     group by all
 ),
