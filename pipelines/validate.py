@@ -222,8 +222,11 @@ def _report_rows(w: _Lines, outcome: FileOutcome) -> tuple[list, list]:
             f"  {w.L('warnings: ', 'cảnh báo: ')} "
             + w.L(f"{len(warnings)} row(s) loaded with a warning", f"{len(warnings)} dòng được nạp kèm cảnh báo")
         )
-    for w in warnings:
-        w.p(f"    {w.L('sheet', 'trang tính')} '{w.sheet}' {w.L('row', 'dòng')} {w.row_number}: {w.tr(w.message)}")
+    for warning in warnings:
+        w.p(
+            f"    {w.L('sheet', 'trang tính')} '{warning.sheet}' {w.L('row', 'dòng')} {warning.row_number}: "
+            f"{w.tr(warning.message)}"
+        )
     off = [t for t in (parsed.totals if parsed and outcome.status == "loaded" else []) if not t.reconciles]
     if parsed and parsed.totals and outcome.status == "loaded":
         agree, total = len(parsed.totals) - len(off), len(parsed.totals)
