@@ -39,12 +39,9 @@ final as (
         per_wave.survey_year,
         count(*) as facilities,
         count(*) filter (where first_seen.first_survey_year = per_wave.survey_year) as new_facilities,
-        count(*) filter (where per_wave.facility_type = 'sme') as sme,
-        count(*) filter (where per_wave.facility_type = 'cooperative') as cooperative,
-        count(*) filter (where per_wave.facility_type = 'cooperative_group') as cooperative_group,
-        count(*) filter (where per_wave.facility_type = 'household_business') as household_business,
-        count(*) filter (where per_wave.facility_type = 'establishment') as establishment,
-        count(*) filter (where per_wave.facility_type = 'other') as other,
+        {% for t in facility_types() %}
+            count(*) filter (where per_wave.facility_type = '{{ t }}') as {{ t }},
+        {% endfor %}
         sum(per_wave.employees)::bigint as employees,
         sum(per_wave.revenue_vnd)::bigint as revenue_vnd
     from per_wave

@@ -1,9 +1,6 @@
 -- Projects per old province × year × programme level: counts, completions, distinct beneficiary
 -- facilities (the extension system's own units, type `other`, are not counted) and a count per
 -- support content. Records that name only a 2025 unit are in province2025_year_summary.
-{% set contents = ['demo_model', 'cleaner_production', 'product_development', 'trade_promotion',
-                   'clusters_linkage', 'training_capacity', 'consulting', 'information',
-                   'program_management', 'other'] %}
 with projects_rows as (
     select * from {{ ref('projects') }}
 ),
@@ -20,7 +17,7 @@ beneficiaries as (
     select
         province_code, year, program_level,
         count(distinct beneficiary_key) as distinct_beneficiaries,
-    {% for t in ['sme', 'cooperative', 'cooperative_group', 'household_business', 'establishment'] %}
+    {% for t in facility_types() if t != 'other' %}
         count(distinct beneficiary_key) filter (where beneficiary_type = '{{ t }}')
             as beneficiaries_{{ t }}{{ ',' if not loop.last }}
     {% endfor %}
@@ -38,7 +35,7 @@ counts as (
         program_level,
         count(*) as projects,
         count(*) filter (where status = 'completed') as projects_completed,
-    {% for c in contents %}
+    {% for c in support_contents() %}
         count(*) filter (where support_content = '{{ c }}') as projects_{{ c }}{{ ',' if not loop.last }}
     {% endfor %}
     from projects
@@ -49,7 +46,7 @@ final as (
     select
         counts.*,
         coalesce(b.distinct_beneficiaries, 0) as distinct_beneficiaries,
-    {% for t in ['sme', 'cooperative', 'cooperative_group', 'household_business', 'establishment'] %}
+    {% for t in facility_types() if t != 'other' %}
         coalesce(b.beneficiaries_{{ t }}, 0) as beneficiaries_{{ t }}{{ ',' if not loop.last }}
     {% endfor %}
     from counts
