@@ -63,3 +63,17 @@ def test_the_registry_module_stays_light():
     imported = {n.names[0].name for n in ast.walk(ast.parse(source.read_text())) if isinstance(n, ast.Import)}
     imported |= {n.module for n in ast.walk(ast.parse(source.read_text())) if isinstance(n, ast.ImportFrom)}
     assert imported <= {"__future__", "dataclasses", "importlib"}
+
+
+def test_column_types_are_declared_once_by_the_parser():
+    """The parser's `columns` type the raw table (ingestion creates and fills it from them); staging does
+    not cast those columns again to the same type (the marts' contracts pin what analysts get)."""
+    from pipelines.ingest.results import SOURCE_COLUMNS
+
+    for dataset in NAMES:
+        types = {**PARSERS[dataset].columns, **SOURCE_COLUMNS}
+        sql = (DBT_PROJECT_DIR / "models" / "staging" / f"stg_{dataset}.sql").read_text(encoding="utf-8")
+        recast = [
+            f"{c}::{t}" for c, t in re.findall(r"\b([a-z_0-9]+)::([a-z]+)\b", sql) if types.get(c, "").lower() == t
+        ]
+        assert not recast, f"stg_{dataset} casts again what the parser declares: {recast}"

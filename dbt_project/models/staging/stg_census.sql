@@ -20,14 +20,14 @@ final as (
         district,
         district_key,
         employees,
-        revenue_vnd::bigint as revenue_vnd,
+        revenue_vnd,
         founded_year,
-        year::integer as survey_year,
+        year as survey_year,
         province_code,
         province_code_2025,
         source_file,
         source_sheet,
-        source_row::integer as source_row,
+        source_row,
         source_sha256
     from raw_census
 )

@@ -18,15 +18,15 @@ final as (
         workers_before,
         workers_after,
         new_jobs,
-        revenue_before_vnd::bigint as revenue_before_vnd,
-        revenue_after_vnd::bigint as revenue_after_vnd,
-        year::integer as survey_year,
+        revenue_before_vnd,
+        revenue_after_vnd,
+        year as survey_year,
         support_year,
         province_code,
         province_code_2025,
         source_file,
         source_sheet,
-        source_row::integer as source_row
+        source_row
     from raw_outcomes
 )
 

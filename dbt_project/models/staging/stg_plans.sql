@@ -8,14 +8,14 @@ final as (
     select
         province_code,
         province_code_2025,
-        year::integer as year,
+        year,
         program_level,
         planned_projects,
         approved_projects,
-        planned_budget_vnd::bigint as planned_budget_vnd,
+        planned_budget_vnd,
         source_file,
         source_sheet,
-        source_row::integer as source_row
+        source_row
     from raw_plans
 )
 
