@@ -166,34 +166,44 @@ def _one_column_per_year(sheet: Sheet, r: int, config: HeaderConfig) -> dict[str
     return {name: group for name, group in found.items() if len(group.columns) > 1}
 
 
-def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
+def _header_readings(sheet: Sheet, r: int, config: HeaderConfig) -> list[tuple[tuple, tuple[int, ...]]]:
+    """The ways row r can be the header: alone, and with the row under it (a merged group label over
+    sub-headers); each a column mapping (_map_columns) with the header rows it uses. None when the row
+    holds fewer than two labels."""
+    row = _row(sheet, r)
+    width = max(len(row), len(_row(sheet, r + 1)))
+    tops = [_cell_text(row[c]) if c < len(row) else None for c in range(width)]
+    if sum(1 for t in tops if t) < 2:
+        return []
+    single = _map_columns([[(t, None)] if t else [] for t in tops], config)
+    readings = [(single, (r,))]
+    nxt = _row(sheet, r + 1)
+    subs = [_cell_text(nxt[c]) if c < len(nxt) else None for c in range(width)]
+    if any(subs):
+        parents = _group_labels(sheet, r, width)
+        candidates = []
+        for c in range(width):
+            opts = []
+            parent_unit = header_key(parents[c])[1] if parents[c] else None
+            if subs[c]:
+                opts.append((subs[c], parent_unit))
+                if parents[c]:
+                    opts.append((f"{header_key(parents[c])[0]} {subs[c]}", parent_unit))
+            if parents[c] and (tops[c] or not subs[c]):
+                opts.append((parents[c], None))
+            candidates.append(opts)
+        readings.append((_map_columns(candidates, config), (r, r + 1)))
+    return readings
+
+
+def _best_header(sheet: Sheet, config: HeaderConfig):
+    """The reading that maps the most fields (then uses the fewest rows) among the first rows, or None."""
     best = None
-    limit = min(HEADER_SEARCH_ROWS, len(sheet.rows))
-    for r in range(limit):
-        row = _row(sheet, r)
-        width = max(len(row), len(_row(sheet, r + 1)))
-        tops = [_cell_text(row[c]) if c < len(row) else None for c in range(width)]
-        if sum(1 for t in tops if t) < 2:
-            continue
-        single = _map_columns([[(t, None)] if t else [] for t in tops], config)
-        options = [(single, (r,))]
-        nxt = _row(sheet, r + 1)
-        subs = [_cell_text(nxt[c]) if c < len(nxt) else None for c in range(width)]
-        if any(subs):
-            parents = _group_labels(sheet, r, width)
-            candidates = []
-            for c in range(width):
-                opts = []
-                parent_unit = header_key(parents[c])[1] if parents[c] else None
-                if subs[c]:
-                    opts.append((subs[c], parent_unit))
-                    if parents[c]:
-                        opts.append((f"{header_key(parents[c])[0]} {subs[c]}", parent_unit))
-                if parents[c] and (tops[c] or not subs[c]):
-                    opts.append((parents[c], None))
-                candidates.append(opts)
-            options.append((_map_columns(candidates, config), (r, r + 1)))
-        for (columns, texts, units, twice), rows in options:
+    for r in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
+        readings = _header_readings(sheet, r, config)
+        if not readings:
+            continue  # not a header row; nor does it end the search
+        for (columns, texts, units, twice), rows in readings:
             if len(columns) < config.min_fields or not any(f in columns for f in config.identity_fields):
                 continue
             score = (len(columns), -len(rows))
@@ -201,16 +211,12 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
                 best = (score, columns, texts, units, rows, twice)
         if best is not None and best[4][0] < r - 1:
             break  # a later row cannot be the header once a good one is behind us
-    if best is None:
-        return None
-    _, columns, texts, units, rows, twice = best
-    pivoted = _one_column_per_year(sheet, rows[0], config)
-    if pivoted and len(rows) == 1:
-        rows = (rows[0], rows[0] + 1)  # the year row is part of the header, not the first data row
-    title_lines = [" ".join(t for t in (_cell_text(v) for v in _row(sheet, i)) if t) for i in range(rows[0])]
-    title_lines = [t for t in title_lines if t]
-    data_start = rows[-1] + 1
-    # rows of column numbers or units directly under the header
+    return best
+
+
+def _after_header_tail(sheet: Sheet, data_start: int, columns: dict, units: dict) -> int:
+    """The first data row: past rows of column numbers or units directly under the header (a units row
+    gives the units of the columns it names)."""
     while data_start < len(sheet.rows):
         kind = header_tail_kind(_row(sheet, data_start))
         if kind is None:
@@ -222,11 +228,33 @@ def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
                 if unit:
                     units.setdefault(name, unit)
         data_start += 1
+    return data_start
+
+
+def _unit_line(sheet: Sheet, title_lines: list[str], header_rows: tuple[int, ...]) -> str | None:
+    """The unit a title line or the row under the header states for the whole sheet ("ĐVT: triệu đồng")."""
     sheet_unit = None
-    for line in title_lines + [" ".join(filter(None, map(_cell_text, _row(sheet, rows[-1] + 1))))]:
+    for line in title_lines + [" ".join(filter(None, map(_cell_text, _row(sheet, header_rows[-1] + 1))))]:
         match = re.search(r"(?:đvt|đơn vị tính|dvt|don vi tinh)\s*[:：]?\s*(.+)$", line, re.IGNORECASE)
         if match:
             sheet_unit = parse_unit(match.group(1).strip(" .;)")) or sheet_unit
+    return sheet_unit
+
+
+def find_table(sheet: Sheet, config: HeaderConfig) -> Table | None:
+    """The table of a sheet: its header (one or two rows, among the first rows), the column of each
+    field, units, where the data starts, the title above it; None when no row reads as a header."""
+    best = _best_header(sheet, config)
+    if best is None:
+        return None
+    _, columns, texts, units, rows, twice = best
+    pivoted = _one_column_per_year(sheet, rows[0], config)
+    if pivoted and len(rows) == 1:
+        rows = (rows[0], rows[0] + 1)  # the year row is part of the header, not the first data row
+    title_lines = [" ".join(t for t in (_cell_text(v) for v in _row(sheet, i)) if t) for i in range(rows[0])]
+    title_lines = [t for t in title_lines if t]
+    data_start = _after_header_tail(sheet, rows[-1] + 1, columns, units)
+    sheet_unit = _unit_line(sheet, title_lines, rows)
     return Table(sheet, columns, texts, units, data_start, rows, title_lines, sheet_unit, twice, pivoted)
 
 
