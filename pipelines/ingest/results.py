@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -151,6 +152,21 @@ def arrow_schema(columns: dict[str, str]) -> pa.Schema:
     return pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in {**columns, **SOURCE_COLUMNS}.items()])
 
 
+class RecordKey(NamedTuple):
+    """One distinct (old province, 2025 province, year) among a file's records, and how many records
+    have it: what supersession and the load signature ask of every file."""
+
+    province_code: str  # "" when the records name no old province
+    province_code_2025: str | None
+    year: int | None
+    rows: int
+
+    @property
+    def slot(self) -> tuple[str, str | None, int | None]:
+        """The province-year a later file can take over."""
+        return (self.province_code, self.province_code_2025, self.year)
+
+
 class ArrowRecords(Sequence):
     """A file's records held as an Arrow table, read as dicts only when someone asks (tests, validate).
 
@@ -159,7 +175,9 @@ class ArrowRecords(Sequence):
     parse cache can give them back for every file and load the table itself only for the files whose
     rows are written (`deferred`). `without` drops some keys' rows, also without loading anything."""
 
-    def __init__(self, table: pa.Table | None, *, rows: int | None = None, keys: list[dict] | None = None, load=None):
+    def __init__(
+        self, table: pa.Table | None, *, rows: int | None = None, keys: list[RecordKey] | None = None, load=None
+    ):
         self._table = table
         self._load = load  # () -> pa.Table, for a deferred table
         self._num_rows = table.num_rows if table is not None else rows
@@ -167,7 +185,7 @@ class ArrowRecords(Sequence):
         self._rows: list[dict] | None = None
 
     @classmethod
-    def deferred(cls, rows: int, keys: list[dict], load) -> ArrowRecords:
+    def deferred(cls, rows: int, keys: list[RecordKey], load) -> ArrowRecords:
         return cls(None, rows=rows, keys=keys, load=load)
 
     @property
@@ -176,8 +194,8 @@ class ArrowRecords(Sequence):
             self._table = self._load()
         return self._table
 
-    def keys(self) -> list[dict]:
-        """[{province_code ('' for none), province_code_2025, year, count_all}], one per distinct key."""
+    def keys(self) -> list[RecordKey]:
+        """One RecordKey per distinct province-year of the records."""
         if self._keys is None:
             table = self.table
             keys = pa.table(
@@ -187,16 +205,16 @@ class ArrowRecords(Sequence):
                     "year": table["year"],
                 }
             )
-            self._keys = (
-                keys.group_by(["province_code", "province_code_2025", "year"])
-                .aggregate([([], "count_all")])
-                .to_pylist()
-            )
+            groups = keys.group_by(["province_code", "province_code_2025", "year"]).aggregate([([], "count_all")])
+            self._keys = [
+                RecordKey(g["province_code"], g["province_code_2025"], g["year"], g["count_all"])
+                for g in groups.to_pylist()
+            ]
         return self._keys
 
     def without(self, lost: set[tuple]) -> ArrowRecords:
         """These records but those of the keys (province_code or '', province_code_2025, year) in `lost`."""
-        kept = [k for k in self.keys() if (k["province_code"], k["province_code_2025"], k["year"]) not in lost]
+        kept = [k for k in self.keys() if k.slot not in lost]
 
         def load() -> pa.Table:
             table = self.table
@@ -207,7 +225,7 @@ class ArrowRecords(Sequence):
                 pa.array([(code or "", code_2025, year) not in lost for code, code_2025, year in rows], pa.bool_())
             )
 
-        return ArrowRecords.deferred(sum(k["count_all"] for k in kept), kept, load)
+        return ArrowRecords.deferred(sum(k.rows for k in kept), kept, load)
 
     def _list(self) -> list[dict]:
         if self._rows is None:

@@ -30,6 +30,7 @@ from .config import CONFIG_DIR
 from .discover import discover
 from .limits import Limits, load_limits
 from .parse import PARSERS, FileOutcome
+from .results import RecordKey
 from .sandbox import parse_files, shut_down, warm_up
 
 LINEAGE_COLUMNS = {
@@ -52,7 +53,7 @@ class IngestSummary:
     pending: list[str] = field(default_factory=list)  # dbt sources to rebuild from
 
 
-def _keys(o: FileOutcome) -> list[dict]:
+def _keys(o: FileOutcome) -> list[RecordKey]:
     """The distinct (province, 2025 province, year) of a file's records, with their row counts
     (supersession and the signature both ask, for every file; the parse cache knows them)."""
     return o.parsed.records.keys()
@@ -66,18 +67,14 @@ def _supersede(outcomes: list[FileOutcome]) -> None:
     winner: dict[tuple, FileOutcome] = {}
     for o in order:
         for k in keys[id(o)]:
-            winner[(o.found.dataset, k["province_code"], k["province_code_2025"], k["year"])] = o
+            winner[(o.found.dataset, *k.slot)] = o
     for o in order:
-        o.years = sorted({k["year"] for k in keys[id(o)]})
+        o.years = sorted({k.year for k in keys[id(o)]})
         codes = Counter()
         for k in keys[id(o)]:
-            codes[(k["province_code"] or None, k["province_code_2025"])] += k["count_all"]
+            codes[(k.province_code or None, k.province_code_2025)] += k.rows
         o.province_code, o.province_code_2025 = codes.most_common(1)[0][0]
-        lost = {
-            (k["province_code"], k["province_code_2025"], k["year"])
-            for k in keys[id(o)]
-            if winner[(o.found.dataset, k["province_code"], k["province_code_2025"], k["year"])] is not o
-        }
+        lost = {k.slot for k in keys[id(o)] if winner[(o.found.dataset, *k.slot)] is not o}
         if not lost:
             continue
         replaced_by = {winner[(o.found.dataset, *k)].found.relative for k in lost}
@@ -241,7 +238,7 @@ def _signature(o: FileOutcome) -> str:
     head = f"{o.found.sha256}|{o.found.modified_at.isoformat()}|{o.status}|{o.reason}"  # received_at is audited
     if o.status != "loaded" or not o.parsed:
         return head
-    kept = sorted((k["province_code"], k["province_code_2025"] or "", k["year"] or 0, k["count_all"]) for k in _keys(o))
+    kept = sorted((k.province_code, k.province_code_2025 or "", k.year or 0, k.rows) for k in _keys(o))
     return f"{head}|{kept}"
 
 
