@@ -30,7 +30,6 @@ from .config import CONFIG_DIR
 from .discover import discover
 from .limits import Limits, load_limits
 from .parse import PARSERS, FileOutcome
-from .results import RecordKey
 from .sandbox import parse_files, shut_down, warm_up
 
 LINEAGE_COLUMNS = {
@@ -53,17 +52,11 @@ class IngestSummary:
     pending: list[str] = field(default_factory=list)  # dbt sources to rebuild from
 
 
-def _keys(o: FileOutcome) -> list[RecordKey]:
-    """The distinct (province, 2025 province, year) of a file's records, with their row counts
-    (supersession and the signature both ask, for every file; the parse cache knows them)."""
-    return o.parsed.records.keys()
-
-
 def _supersede(outcomes: list[FileOutcome]) -> None:
     """Keep, per dataset × province × year, only the latest file's rows (decided from each file's keys:
     no table is loaded here)."""
     order = sorted((o for o in outcomes if o.status == "loaded"), key=lambda o: (o.found.modified_at, o.found.relative))
-    keys = {id(o): _keys(o) for o in order}
+    keys = {id(o): o.parsed.records.keys() for o in order}  # from the parse cache when it has them
     winner: dict[tuple, FileOutcome] = {}
     for o in order:
         for k in keys[id(o)]:
@@ -238,7 +231,7 @@ def _signature(o: FileOutcome) -> str:
     head = f"{o.found.sha256}|{o.found.modified_at.isoformat()}|{o.status}|{o.reason}"  # received_at is audited
     if o.status != "loaded" or not o.parsed:
         return head
-    kept = sorted((k.province_code, k.province_code_2025 or "", k.year or 0, k.rows) for k in _keys(o))
+    kept = sorted((k.province_code, k.province_code_2025 or "", k.year or 0, k.rows) for k in o.parsed.records.keys())
     return f"{head}|{kept}"
 
 
