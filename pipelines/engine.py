@@ -134,8 +134,8 @@ def nothing_changed(paths: Paths, config_dir: Path, limits, served_to: str | Non
     stamps = inbox_stamps(paths.raw_dir)
     if stamps is None or stamps.keys() != state.files.keys():
         return None
-    if any(stamps[k] != state.files[k].get("stamp") for k in stamps):
-        return None
+    if any(stamps[k] != state.files[k].get("stamp") or state.files[k].get("read_again") for k in stamps):
+        return None  # a file changed, or was refused last time for a reason of that moment
     if state.fingerprint != project_fingerprint(config_dir, limits):
         return None
     return state

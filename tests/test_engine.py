@@ -123,3 +123,44 @@ def test_a_code_or_configuration_change_forces_a_full_build(tmp_path, monkeypatc
     model = dbt_copy / "models" / "marts" / "projects.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n-- a change\n", encoding="utf-8")
     assert engine.project_fingerprint(config, limits) != base
+
+
+def test_a_file_refused_for_a_reason_of_the_moment_is_read_again_by_the_next_refresh(tmp_path, monkeypatch):
+    """A reader that crashed (killed for memory, say) refuses its file for this refresh only: the next
+    refresh must not take the unchanged stamps for "nothing changed", and reads the file again."""
+    from pipelines.ingest import run
+    from pipelines.ingest.parse import FileOutcome
+
+    raw = _inbox(tmp_path / "raw")
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    real = run.parse_files
+
+    def crash_on_soc_trang(found, *args, **kwargs):
+        outcomes = real(found, *args, **kwargs)
+        for i, o in enumerate(outcomes):
+            if "soc-trang" in o.found.relative:
+                outcomes[i] = FileOutcome(o.found).reject("internal error: the reader process stopped")
+                outcomes[i].cacheable = False
+        return outcomes
+
+    monkeypatch.setattr(run, "parse_files", crash_on_soc_trang)
+    ingest(paths)
+    state = engine.BuildState.load(paths)
+    crashed = "projects/soc-trang/2019.xlsx"
+    assert state.files[crashed].get("read_again") and not state.files["projects/hau-giang/2019.xlsx"].get("read_again")
+    # as if published: only the file to read again stands between this state and "nothing changed"
+    state.pending, state.built, state.published, state.published_to = (
+        [],
+        state.ingested,
+        state.ingested,
+        str(paths.marts_dir),
+    )
+    state.save(paths)
+    paths.published_db.parent.mkdir(parents=True)
+    paths.published_db.write_bytes(b"")
+    limits = load_limits(CONFIG_DIR)
+    assert engine.nothing_changed(paths, CONFIG_DIR, limits) is None
+    monkeypatch.setattr(run, "parse_files", real)
+    again = ingest(paths)
+    assert again.files_changed == 1 and again.files["loaded"] == 3
+    assert not engine.BuildState.load(paths).files[crashed].get("read_again")

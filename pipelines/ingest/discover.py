@@ -21,6 +21,9 @@ class FoundFile:
     sha256: str | None
     problem: str | None = None  # set when the file must be rejected before it is read
     stamp: tuple = ()  # (size, mtime_ns, inode) of the directory entry: how a refresh sees "unchanged"
+    # the problem is of this moment (the file could not be opened: permissions, gone, locked), which a
+    # fix may end without changing the stamp (chmod): the next refresh looks again
+    passing: bool = False
 
 
 def is_submission(relative: Path) -> bool:
@@ -104,16 +107,16 @@ def discover(raw_dir: Path) -> list[FoundFile]:
             found.append(FoundFile(path, relative, dataset, 0, _mtime(0), None, unreadable_reason(exc)))
             continue
         stamp = (entry.st_size, entry.st_mtime_ns, entry.st_ino)
-        problem = _problem_of(path, relative, root, dataset)
+        problem, passing = _problem_of(path, relative, root, dataset), False
         if problem is None:
             try:
                 st = path.stat()
                 digest = sha256_of(path)
             except OSError as exc:
-                problem = unreadable_reason(exc)
+                problem, passing = unreadable_reason(exc), True
         if problem:
             found.append(
-                FoundFile(path, relative, dataset, entry.st_size, _mtime(entry.st_mtime), None, problem, stamp)
+                FoundFile(path, relative, dataset, entry.st_size, _mtime(entry.st_mtime), None, problem, stamp, passing)
             )
             continue
         found.append(FoundFile(path, relative, dataset, st.st_size, _mtime(st.st_mtime), digest, stamp=stamp))

@@ -202,6 +202,10 @@ def ingest(
             "dataset": o.found.dataset,
             "signature": signatures[o.found.relative],
             "ingested_at": ingested_at[o.found.relative].isoformat(),
+            # refused for a reason of this moment (a reader that crashed or ran out of time, a file
+            # changing while read, or that could not be opened): the next refresh reads it again even
+            # if its stamp is the same
+            **({"read_again": True} if not o.cacheable or o.found.passing else {}),
         }
         for o in outcomes
     }
