@@ -17,7 +17,6 @@ from pathlib import Path
 
 import yaml
 
-from .. import reference
 from .text import compact, contains_phrase, fold, name_key
 
 REFORM_YEAR = 2025
@@ -63,6 +62,10 @@ class _Names:
 
 class ProvinceResolver:
     def __init__(self, config_path: Path):
+        # imported here: the reference data needs pandas and vietnamadminunits (0.6 s), which only the
+        # reader processes need, not the refresh process that imports this module for its types
+        from .. import reference
+
         config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
         self.old = _Names(reference.provinces_pre2025(), config.get("abbreviations", {}))
         self.new = _Names(reference.provinces_2025())

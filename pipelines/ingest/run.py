@@ -18,10 +18,8 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
-from .. import reference
 from ..engine import ALL, BuildState, files_digest, project_fingerprint
 from ..progress import bar, stage
 from ..settings import Paths
@@ -302,6 +300,8 @@ AUDIT_TABLES = {
 
 def _write(db_path: Path, outcomes: list[FileOutcome], ingested_at: dict) -> None:
     """A fresh build database: reference tables, raw rows, and the audit trail (a full build)."""
+    from .. import reference  # pandas and vietnamadminunits: a full build's only (0.6 s to import)
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
@@ -371,9 +371,9 @@ def _insert_records(con, dataset: str, outcomes: list[FileOutcome]) -> None:
     con.unregister("records_arrow")
 
 
-def _file_rows(outcomes: list[FileOutcome], ingested_at: dict) -> pd.DataFrame:
+def _file_rows(outcomes: list[FileOutcome], ingested_at: dict) -> pa.Table:
     """audit.ingest_files: one row per file seen."""
-    return pd.DataFrame(
+    return _table(
         [
             {
                 "path": o.found.relative,
@@ -397,9 +397,9 @@ def _file_rows(outcomes: list[FileOutcome], ingested_at: dict) -> pd.DataFrame:
     )
 
 
-def _rejected_rows(outcomes: list[FileOutcome]) -> pd.DataFrame:
+def _rejected_rows(outcomes: list[FileOutcome]) -> pa.Table:
     """audit.rejected_rows: the rows not loaded, their reason and original cells."""
-    return pd.DataFrame(
+    return _table(
         [
             {
                 "path": o.found.relative,
@@ -418,9 +418,9 @@ def _rejected_rows(outcomes: list[FileOutcome]) -> pd.DataFrame:
     )
 
 
-def _warning_rows(outcomes: list[FileOutcome]) -> pd.DataFrame:
+def _warning_rows(outcomes: list[FileOutcome]) -> pa.Table:
     """audit.row_warnings: the rules loaded rows broke where the value is still usable."""
-    return pd.DataFrame(
+    return _table(
         [
             {
                 "path": o.found.relative,
@@ -451,9 +451,9 @@ def _warning_rows(outcomes: list[FileOutcome]) -> pd.DataFrame:
     )
 
 
-def _total_rows(outcomes: list[FileOutcome]) -> pd.DataFrame:
+def _total_rows(outcomes: list[FileOutcome]) -> pa.Table:
     """audit.file_totals: each file's own totals against the sum of its rows."""
-    return pd.DataFrame(
+    return _table(
         [
             {
                 "path": o.found.relative,
@@ -492,6 +492,13 @@ def _total_rows(outcomes: list[FileOutcome]) -> pd.DataFrame:
     )
 
 
+def _table(rows: list[dict], columns: list[str] | None = None) -> pa.Table:
+    """The audit rows as an Arrow table, one column per key (types inferred per column; the inserts
+    below cast them to the declared types). Not pandas: the refresh process does not import it."""
+    columns = columns if columns is not None else list(rows[0]) if rows else []
+    return pa.table({c: pa.array([r[c] for r in rows]) for c in columns})
+
+
 # how each audit table is filled from its rows (the casts give the declared types)
 _AUDIT_SELECTS = {
     "audit.file_totals": "path, dataset, province_code, province_code_2025, CAST(years AS INTEGER[]), sheet, "
@@ -514,7 +521,7 @@ def _write_audit(con, outcomes: list[FileOutcome], ingested_at: dict) -> None:
         "audit.row_warnings": _warning_rows(outcomes),
     }
     for table, frame in frames.items():
-        if table == "audit.ingest_files" and not len(frame):
+        if table == "audit.ingest_files" and not frame.num_rows:
             continue  # no files: a frame without columns
         con.register("audit_df", frame)
         con.execute(f"INSERT INTO {table} SELECT {_AUDIT_SELECTS[table]} FROM audit_df")
