@@ -110,7 +110,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from .engine import nothing_changed
+    from .engine import nothing_changed, planned_sources
     from .ingest.config import CONFIG_DIR
     from .ingest.limits import load_limits
     from .postgres import safe_url
@@ -137,6 +137,7 @@ def cmd_refresh(args) -> int:
             return 0
     else:
         paths.build_state.unlink(missing_ok=True)  # forget the build: everything is read and built again
+    planned = None if args.full else planned_sources(paths, CONFIG_DIR, load_limits(CONFIG_DIR))
     home = _dagster_home()
     from .definitions import defs
 
@@ -153,8 +154,12 @@ def cmd_refresh(args) -> int:
         if wanted() and not args.verbose:
             os.environ["KC_PROGRESS"] = "1"  # a display setting for this process's steps (see progress.py)
         folders = {"raw_dir": str(paths.raw_dir), "marts_dir": str(paths.marts_dir), "work_dir": str(paths.work_dir)}
+        from .assets import refresh_selection
+
         result = defs.resolve_job_def("refresh").execute_in_process(
             instance=instance,
+            # only the assets the changed files can reach: the run, its events and its page in the UI
+            asset_selection=refresh_selection(planned),
             raise_on_error=False,
             tags=run_tags(paths),
             run_config={

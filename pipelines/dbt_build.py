@@ -25,10 +25,18 @@ BUILT = ("model", "seed", "snapshot")
 
 
 def build(
-    paths: Paths, run_id: str, args: list[str], manifest: dict, translator, project, selected_checks: set
+    paths: Paths,
+    run_id: str,
+    args: list[str],
+    manifest: dict,
+    translator,
+    project,
+    selected_assets: set,
+    selected_checks: set,
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
-    """Run `dbt <args>` on the build database; yield a result per node dbt built or tested, in the order
-    dbt finished them (a node finishes after its parents). Raises Failure when a node failed."""
+    """Run `dbt <args>` on the build database; yield a result per node dbt built or tested that the run
+    selected, in the order dbt finished them (a node finishes after its parents). Raises Failure when a
+    node failed."""
     from dbt.cli.main import dbtRunner
 
     target = dbt_target(paths)
@@ -59,11 +67,12 @@ def build(
     for result in results:
         node, status = result.node, str(result.status)
         if node.resource_type in BUILT:
+            key = translator.get_asset_key(manifest["nodes"][node.unique_id])
             if status == "success":
-                yield MaterializeResult(
-                    asset_key=translator.get_asset_key(manifest["nodes"][node.unique_id]),
-                    metadata={"rebuilt": True, "seconds": round(result.execution_time, 3)},
-                )
+                if key in selected_assets:
+                    yield MaterializeResult(
+                        asset_key=key, metadata={"rebuilt": True, "seconds": round(result.execution_time, 3)}
+                    )
             else:
                 failed.append(f"{node.resource_type} {node.name}: {_first_line(result.message)}")
         elif node.resource_type == "test":
