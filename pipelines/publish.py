@@ -7,6 +7,14 @@ it fail, and nothing is published). The published database holds only what analy
 types and constraints and checked table by table against the row counts of the build; the Parquet
 files are written from the same checkpointed state.
 
+A table is published again only when it changed: each table's content digest (rows, and the sum of a
+hash of every row) is recorded beside each publication (`digests.json`). The new warehouse starts as a
+copy of the previous one, the tables whose digest changed are replaced, and every table of the copy is
+then checked against the build's digest (DuckDB checks its blocks' checksums as it reads them); the
+Parquet file of an unchanged mart is a hard link to the previous one. Without a usable previous
+publication, or when the copy holds anything else or too much free space, the warehouse is written
+whole. Either way, what is published is checked table by table against the build.
+
 Each publication is a directory of its own, `<marts>/versions/<run id>/`, written completely (under a
 temporary name, fsynced, read-only) before one pointer, the symbolic link `<marts>/current`, is
 replaced atomically. `<marts>/warehouse.duckdb` and `<marts>/<mart>.parquet` are links through
@@ -19,6 +27,7 @@ careless session cannot break the warehouse for everyone.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import UTC, datetime
@@ -65,7 +74,7 @@ def publish(paths: Paths, run_id: str, expected_marts: list[str] = ()) -> list[s
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        marts = _copy_build(paths.build_db, staging / "warehouse.duckdb", staging, run_id)
+        marts = _copy_build(paths.build_db, staging, run_id, _previous(paths.marts_dir))
         missing = sorted(set(expected_marts) - set(marts))
         if missing:
             raise PublicationError(f"the build database lacks marts {', '.join(missing)}: not published")
@@ -93,9 +102,33 @@ def _version_name(run_id: str) -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{run_id[:8]}"
 
 
-def _copy_build(build_db: Path, target: Path, folder: Path, run_id: str) -> list[str]:
-    """Checkpoint the build, copy marts and audit into `target` with their DDL, check the row counts,
-    checkpoint the copy, and write one Parquet file per mart into `folder`."""
+DIGESTS = "digests.json"
+MOSTLY_FREE = 0.5  # a copied warehouse with more free blocks than this is written whole again (compacted)
+
+
+def _previous(marts_dir: Path) -> Path | None:
+    """The folder of the current publication, when it recorded its digests (else None: write whole)."""
+    current = marts_dir / "current"
+    try:
+        folder = current.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if (folder / DIGESTS).is_file() and (folder / "warehouse.duckdb").is_file():
+        return folder
+    return None
+
+
+def _digest(con, table: str) -> list[int]:
+    """[rows, sum of a 64-bit hash of each row]: equal digests, equal tables (as sets of rows)."""
+    rows, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} t").fetchone()
+    return [int(rows), int(total)]
+
+
+def _copy_build(build_db: Path, folder: Path, run_id: str, previous: Path | None) -> list[str]:
+    """Checkpoint the build, publish marts and audit into `folder`/warehouse.duckdb with their DDL (only
+    the changed tables when a previous publication can be copied), check every table's digest against
+    the build's, checkpoint, and write (or link, when unchanged) one Parquet file per mart."""
+    target = folder / "warehouse.duckdb"
     con = duckdb.connect(str(build_db))
     try:
         con.execute("CHECKPOINT")
@@ -107,33 +140,24 @@ def _copy_build(build_db: Path, target: Path, folder: Path, run_id: str) -> list
         marts = [t for s, t, _ in tables if s == "marts"]
         if not marts:
             raise PublicationError(f"the build database {build_db} has no marts")
-        con.execute(f"ATTACH '{target}' AS published")
-        con.execute("USE published")
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"CREATE SCHEMA {schema}")
-        for schema, table, ddl in tables:
-            con.execute(ddl)  # the declared types and NOT NULL constraints, as dbt's contracts built them
-            con.execute(f"INSERT INTO published.{schema}.{table} SELECT * FROM {build}.{schema}.{table}")
-        con.execute(
-            "CREATE TABLE audit.publication AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS published_at, "
-            "(SELECT count(*) FROM audit.ingest_files) AS files",
-            [run_id, datetime.now(UTC)],
-        )
-        for schema, table, _ in tables:
-            built, copied = con.execute(
-                f"SELECT (SELECT count(*) FROM {build}.{schema}.{table}), "
-                f"(SELECT count(*) FROM published.{schema}.{table})"
-            ).fetchone()
-            if built != copied:
-                raise PublicationError(f"{schema}.{table}: {copied} rows copied of {built}")
+        digests = {f"{s}.{t}": _digest(con, f"{build}.{s}.{t}") for s, t, _ in tables}
+        before = _copy_previous(con, previous, target, digests)
+        differs = _fill(con, build, tables, digests, before, target, run_id)
+        if differs and before is not None:  # the copy was not what its digests said: write it whole
+            con.execute(f"USE {build}")
+            con.execute("DETACH published")
+            target.unlink()
+            before = None
+            differs = _fill(con, build, tables, digests, before, target, run_id)
+        if differs:
+            raise PublicationError(f"{differs}: the published table differs from the build's")
         con.execute(f"USE {build}")
         con.execute("CHECKPOINT published")
         con.execute("DETACH published")
         for mart in marts:
-            con.execute(
-                f"COPY (SELECT * FROM marts.{mart}) TO '{folder / (mart + '.parquet')}' "
-                "(FORMAT parquet, COMPRESSION zstd)"
-            )
+            parquet = folder / f"{mart}.parquet"
+            if not _link_unchanged(con, previous, before, parquet, digests[f"marts.{mart}"]):
+                con.execute(f"COPY (SELECT * FROM marts.{mart}) TO '{parquet}' (FORMAT parquet, COMPRESSION zstd)")
     except duckdb.Error as exc:
         raise PublicationError(f"the build could not be published: {exc}") from exc
     finally:
@@ -141,7 +165,86 @@ def _copy_build(build_db: Path, target: Path, folder: Path, run_id: str) -> list
     for db in (build_db, target):
         if _wal(db).exists():
             raise PublicationError(f"{db.name} still has a write-ahead log after its checkpoint: not published")
+    (folder / DIGESTS).write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     return marts
+
+
+def _fill(con, build: str, tables: list, digests: dict, before: dict | None, target: Path, run_id: str) -> str | None:
+    """Write the tables into `published`: a new database at `target`, or (`before`: its digests) the
+    previous publication copied there and attached, where only the changed tables are written. Then
+    check every table's digest against the build's; the first table that differs, or None."""
+    if before is None:
+        con.execute(f"ATTACH '{target}' AS published")
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"CREATE SCHEMA published.{schema}")
+    con.execute("USE published")
+    for schema, table, ddl in tables:
+        if before is not None and before.get(f"{schema}.{table}") == digests[f"{schema}.{table}"]:
+            continue  # the same rows as in the copied publication
+        con.execute(f"DROP TABLE IF EXISTS published.{schema}.{table}")
+        con.execute(ddl)  # the declared types and NOT NULL constraints, as dbt's contracts built them
+        con.execute(f"INSERT INTO published.{schema}.{table} SELECT * FROM {build}.{schema}.{table}")
+    con.execute("DROP TABLE IF EXISTS audit.publication")
+    con.execute(
+        "CREATE TABLE audit.publication AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS published_at, "
+        "(SELECT count(*) FROM audit.ingest_files) AS files",
+        [run_id, datetime.now(UTC)],
+    )
+    return next((name for name, digest in digests.items() if _digest(con, f"published.{name}") != digest), None)
+
+
+def _copy_previous(con, previous: Path | None, target: Path, digests: dict) -> dict | None:
+    """Copy the previous publication to `target` and attach it as `published`; its digests, or None (and
+    nothing attached, nothing left at `target`) when it cannot serve as the start of this one: absent,
+    unreadable, mostly free space, or holding anything but the tables of marts and audit."""
+    if previous is None:
+        return None
+    try:
+        before = json.loads((previous / DIGESTS).read_text(encoding="utf-8"))
+        shutil.copyfile(previous / "warehouse.duckdb", target)
+        target.chmod(0o644)
+        con.execute(f"ATTACH '{target}' AS published")
+    except (OSError, ValueError, duckdb.Error):
+        target.unlink(missing_ok=True)
+        return None
+    try:
+        used, free = con.execute(
+            "SELECT total_blocks, free_blocks FROM pragma_database_size() WHERE database_name = 'published'"
+        ).fetchone()
+        held = {
+            (r[0], r[1])
+            for r in con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'published' UNION ALL "
+                "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'published' AND NOT internal"
+            ).fetchall()
+        }
+        expected = {tuple(name.split(".")) for name in digests} | {("audit", "publication")}
+        if free > MOSTLY_FREE * max(used, 1) or not held <= expected:
+            raise ValueError("written whole")
+        for schema, table in held - {("audit", "publication")} - {tuple(n.split(".")) for n in before}:
+            con.execute(f"DROP TABLE published.{schema}.{table}")  # no digest recorded for it: replaced
+        for name in set(before) - set(digests):
+            con.execute(f"DROP TABLE IF EXISTS published.{name}")  # no longer built
+    except (ValueError, duckdb.Error):
+        con.execute("DETACH published")
+        target.unlink(missing_ok=True)
+        return None
+    return before
+
+
+def _link_unchanged(con, previous: Path | None, before: dict | None, parquet: Path, digest: list[int]) -> bool:
+    """Hard-link the previous publication's Parquet file of an unchanged mart (whole: its row count is
+    the build's); False when the file must be written."""
+    if previous is None or before is None or before.get(f"marts.{parquet.stem}") != digest:
+        return False
+    old = previous / parquet.name
+    try:
+        if con.execute(f"SELECT count(*) FROM read_parquet('{old}')").fetchone()[0] != digest[0]:
+            return False
+        os.link(old, parquet)
+    except (OSError, duckdb.Error):
+        return False
+    return True
 
 
 def _swap_link(link: Path, target: Path) -> None:
@@ -174,6 +277,5 @@ def _prune(versions: Path, keep: str) -> None:
     done = sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))
     for old in done[:-KEEP_VERSIONS]:
         if old.name != keep:
-            for path in old.iterdir():
-                path.chmod(0o644)
+            # files are not made writable first: a later publication may share them (hard links)
             shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,93 @@
+"""Publication reuses what did not change, and checks what it publishes against the build."""
+
+import os
+
+import duckdb
+import pytest
+
+from pipelines.publish import PublicationError, publish
+from pipelines.settings import Paths
+
+
+@pytest.fixture
+def site(tmp_path):
+    paths = Paths(tmp_path / "raw", tmp_path / "marts", tmp_path / "work")
+    paths.build_db.parent.mkdir(parents=True)
+    con = duckdb.connect(str(paths.build_db))
+    con.execute("CREATE SCHEMA marts; CREATE SCHEMA audit; CREATE SCHEMA staging")
+    con.execute("CREATE TABLE marts.projects (id INTEGER NOT NULL, name VARCHAR)")
+    con.execute("INSERT INTO marts.projects SELECT i, 'project ' || i FROM range(1000) t(i)")
+    con.execute("CREATE TABLE marts.facilities AS SELECT i AS id, i % 7 AS kind FROM range(5000) t(i)")
+    con.execute("CREATE TABLE audit.ingest_files AS SELECT 'projects/a.xlsx' AS path, 'loaded' AS status")
+    con.execute("CREATE TABLE staging.private AS SELECT 1 AS x")
+    con.close()
+    return paths
+
+
+def _build(paths, sql):
+    con = duckdb.connect(str(paths.build_db))
+    con.execute(sql)
+    con.close()
+
+
+def _published(paths, sql):
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _current(paths, name):
+    return (paths.marts_dir / "current" / name).resolve()
+
+
+def test_an_unchanged_mart_is_shared_with_the_previous_publication_and_a_changed_one_written(site):
+    paths = site
+    publish(paths, "run-0001")
+    publish(paths, "run-0002")
+    assert os.stat(_current(paths, "facilities.parquet")).st_nlink == 2  # the same file as the last one
+    assert not os.stat(_current(paths, "facilities.parquet")).st_mode & 0o222  # still read-only
+    _build(paths, "UPDATE marts.projects SET name = 'corrected' WHERE id = 7")
+    publish(paths, "run-0003")
+    assert os.stat(_current(paths, "projects.parquet")).st_nlink == 1  # written again
+    assert os.stat(_current(paths, "facilities.parquet")).st_nlink == 2
+    assert _published(paths, "SELECT name FROM marts.projects WHERE id = 7") == [("corrected",)]
+    assert _published(paths, "SELECT run_id FROM audit.publication") == [("run-0003",)]
+    tables = _published(paths, "SELECT schema_name || '.' || table_name FROM duckdb_tables() ORDER BY 1")
+    assert tables == [("audit.ingest_files",), ("audit.publication",), ("marts.facilities",), ("marts.projects",)]
+    columns = _published(paths, "SELECT is_nullable FROM information_schema.columns WHERE column_name = 'id'")
+    assert ("NO",) in columns  # the declared NOT NULL constraint, as built
+
+
+def test_a_previous_publication_that_was_altered_is_not_carried_over(site):
+    """Someone wrote into the published warehouse (it is read-only, but root can): the next publication
+    starts from a copy of it, finds the tables differ from the build, and writes the warehouse whole."""
+    paths = site
+    publish(paths, "run-0001")
+    for i, alteration in enumerate(
+        ["UPDATE marts.facilities SET kind = 99 WHERE id < 10", "CREATE TABLE marts.mine AS SELECT 1 AS x"]
+    ):
+        published = paths.published_db.resolve()
+        published.chmod(0o644)
+        con = duckdb.connect(str(published))
+        con.execute(alteration)
+        con.close()
+        publish(paths, f"run-000{i + 2}")
+        assert _published(paths, "SELECT count(*) FROM marts.facilities WHERE kind = 99") == [(0,)]
+        assert _published(paths, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'mine'") == [(0,)]
+        assert os.stat(_current(paths, "facilities.parquet")).st_nlink == 1  # written again, not linked
+
+
+def test_a_published_table_that_differs_from_the_build_is_not_published(site, monkeypatch):
+    from pipelines import publish as publication
+
+    paths = site
+    publish(paths, "run-0001")
+    real = publication._digest
+    monkeypatch.setattr(
+        publication, "_digest", lambda con, table: [-1, 0] if table == "published.marts.projects" else real(con, table)
+    )
+    with pytest.raises(PublicationError, match="marts.projects: the published table differs"):
+        publish(paths, "run-0002")
+    assert _published(paths, "SELECT run_id FROM audit.publication") == [("run-0001",)]
