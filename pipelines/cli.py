@@ -141,6 +141,7 @@ def cmd_refresh(args) -> int:
     home = _dagster_home()
     from .definitions import defs
 
+    _collect_less()
     instance = _open_instance(home)
     if instance is None:
         _still_published(paths)
@@ -176,6 +177,17 @@ def cmd_refresh(args) -> int:
         return 1
     _print_summary(paths.published_db, duration, result.run_id)
     return 0
+
+
+def _collect_less() -> None:
+    """Python's cycle collector walks every object it tracks, and Dagster, dbt and their imports make
+    several hundred thousand: what is loaded by now stays for the run (frozen: never walked again), and
+    young objects are collected every 50,000 allocations rather than 700. Measured on one corrected
+    register (national inbox): 1.9 s of collection → 0.9 s."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
 
 
 def _still_published(paths: Paths) -> None:
