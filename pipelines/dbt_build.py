@@ -54,6 +54,9 @@ def build(
         # dbt would write manifest.json twice (0.8 s of an incremental refresh's 7 s of dbt): the
         # refresh reads the project's manifest (dbt_env.prepare), not the run's
         "--no-write-json",
+        # its log file at debug level writes every SQL statement (about 100,000 lines a national build)
+        "--log-level-file",
+        "info",
     ]
     with dbt_settings(paths.build_db):
         try:
