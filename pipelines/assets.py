@@ -15,9 +15,9 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from . import dbt_build
+from . import dbt_build, dbt_worker
 from .datasets import DATASETS
-from .dbt_env import dbt_project
+from .dbt_env import dbt_project, dbt_target
 from .engine import ALL, BuildState, needs_publication, needs_serving
 from .ingest.run import ingest
 from .postgres import safe_url
@@ -49,7 +49,16 @@ def ingest_raw_files(context: AssetExecutionContext, refresh_lock: RefreshLock):
     files that changed are replaced (a full build when the code or the configuration changed)."""
     paths = refresh_lock.area.paths
     stage(f"checking the inbox {paths.raw_dir}")
-    summary = ingest(paths)
+    incremental = paths.build_db.exists()
+    if incremental:  # dbt gets ready on the other core meanwhile (after a full reading: its memory peak)
+        dbt_worker.warm_up(paths.build_db, dbt_target(paths))
+    try:
+        summary = ingest(paths)
+    except BaseException:
+        dbt_worker.stop()
+        raise
+    if not incremental:
+        dbt_worker.warm_up(paths.build_db, dbt_target(paths))
     context.log.info(
         f"files: {dict(summary.files)}; rows accepted {summary.rows_accepted}, "
         f"rejected {summary.rows_rejected}; files read {summary.files_read}, "
@@ -101,6 +110,7 @@ def warehouse_dbt_models(context: AssetExecutionContext, refresh_lock: RefreshLo
         and not needs_serving(state, safe_url(url) if url else None)
     ):
         context.log.info("nothing changed since the last publication: no model rebuilt")
+        dbt_worker.stop()
         return
     to_build = _downstream(state.pending)
     stage(f"building and checking {len(to_build)} models (dbt)" if state.pending else "no model to rebuild")
@@ -141,6 +151,8 @@ def warehouse_dbt_models(context: AssetExecutionContext, refresh_lock: RefreshLo
             set(context.selected_asset_keys),
             set(context.selected_asset_check_keys),
         )
+    else:
+        dbt_worker.stop()  # warmed up for nothing: the files that changed changed no rows
     state.pending, state.built = [], state.ingested
     state.save(area.paths)
 

@@ -24,8 +24,8 @@ def clear_leftovers(area: BuildArea) -> None:
     """What killed runs left behind: their dbt processes, temporary files, and half-written publication
     files. The build database and its state stay: they are how the next refresh stays incremental.
 
-    Called with the lock held, so nothing here belongs to a live refresh. dbt runs inside the refresh
-    process (dbt_build.py), so a killed refresh leaves no dbt process behind.
+    Called with the lock held, so nothing here belongs to a live refresh. dbt's worker process dies with
+    the refresh process (dbt_worker.py), so a killed refresh leaves no dbt process behind.
     """
     paths = area.paths
     if paths.build_root.exists():

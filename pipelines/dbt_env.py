@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -91,21 +90,6 @@ def dbt_target(paths) -> Path:
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(seed, target / seed.name)
     return target
-
-
-@contextmanager
-def dbt_settings(build_db: Path):
-    """dbt's settings for one in-process call, set right around it and restored after: the working folder
-    is the build folder, where profiles.yml's relative path names the build database, and KC_BUILD_DB
-    is unset (see profiles.yml: one connection setting for every work area keeps dbt's partial parse)."""
-    saved_dir, saved_db = os.getcwd(), os.environ.pop("KC_BUILD_DB", None)
-    os.chdir(build_db.parent)
-    try:
-        yield
-    finally:
-        os.chdir(saved_dir)
-        if saved_db is not None:
-            os.environ["KC_BUILD_DB"] = saved_db
 
 
 @cache

@@ -1,0 +1,174 @@
+"""dbt in a process of its own, started ahead of time: it imports dbt and parses the project (about 2.5 s
+on the national refresh) on the other core while the refresh process starts Dagster and ingests, and
+then only builds.
+
+The worker is started by `warm_up` (kc refresh, as soon as it knows there is work; ingestion, for runs
+started by Dagster itself) and given its one build by `build`: the dbt arguments on its standard input,
+one line of JSON back on its standard output when dbt has finished, its DuckDB connection closed (so
+that publication can open the build database). What each node did is in dbt's `run_results.json`.
+The worker never opens the build database before it is asked to build: ingestion writes it meanwhile.
+
+Run as `python -m pipelines.dbt_worker TARGET PARENT_PID` in the build folder, where profiles.yml's
+relative path names the build database, without KC_BUILD_DB (profiles.yml says why).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .settings import DBT_PROJECT_DIR
+
+
+def dbt_arguments(target: Path) -> list[str]:
+    """The arguments of every dbt call of a refresh: where the project, the profile, the target and the
+    logs are."""
+    return [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+        "--quiet",
+        # dbt would write manifest.json twice (0.8 s of an incremental refresh's 7 s of dbt): the
+        # refresh reads the project's manifest (dbt_env.prepare), not the run's
+        "--no-write-json",
+        # its log file at debug level writes every SQL statement (about 100,000 lines a national build)
+        "--log-level-file",
+        "info",
+    ]
+
+
+REPLY = "kc-dbt-worker: "  # the worker's last line of output: its reply, after whatever dbt printed
+
+
+@dataclass
+class Reply:
+    success: bool
+    error: str | None
+
+
+class DbtWorker:
+    def __init__(self, build_db: Path, target: Path):
+        self.build_db, self.target = build_db, target
+        environment = {k: v for k, v in os.environ.items() if k != "KC_BUILD_DB"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.dbt_worker", str(target), str(os.getpid())],
+            cwd=build_db.parent,  # where profiles.yml's relative path names the build database
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def build(self, args: list[str]) -> Reply:
+        """Run `dbt <args>` and wait for it; dbt's failure, or the worker's death, is in the reply."""
+        try:
+            self.process.stdin.write(json.dumps(args) + "\n")
+            self.process.stdin.close()
+            lines = self.process.stdout.read().splitlines()
+        except (BrokenPipeError, OSError):
+            lines = []
+        code = self.process.wait()
+        reply = lines.pop() if lines and lines[-1].startswith(REPLY) else None
+        for line in lines:  # what dbt itself printed (errors: it runs --quiet)
+            print(line, file=sys.stderr)
+        if reply is None:
+            return Reply(False, f"the dbt process stopped without an answer (exit code {code})")
+        return Reply(**json.loads(reply[len(REPLY) :]))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+_warm: DbtWorker | None = None
+
+
+def warm_up(build_db: Path, target: Path) -> None:
+    """Start the worker for this build database now, if it is not started yet. Returns at once."""
+    global _warm
+    if _warm is not None and (_warm.build_db, _warm.target) == (build_db, target) and _warm.process.poll() is None:
+        return
+    stop()
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+    _warm = DbtWorker(build_db, target)
+
+
+def build(build_db: Path, target: Path, args: list[str]) -> Reply:
+    """Build with the warm worker of this build database (started now if there is none)."""
+    global _warm
+    warm_up(build_db, target)
+    worker, _warm = _warm, None
+    return worker.build(args)
+
+
+def stop() -> None:
+    """Stop a worker that will not be asked to build (the run failed before dbt)."""
+    global _warm
+    if _warm is not None:
+        _warm.stop()
+        _warm = None
+
+
+def _die_with(parent: int) -> None:
+    """The worker is killed with the refresh process (kill -9 included): a refresh killed during dbt must
+    not leave a dbt still writing the build database, which the next refresh then could not open.
+    (Linux: prctl PR_SET_PDEATHSIG.)"""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
+def main(target: Path, parent: int) -> int:
+    """In the worker: import dbt, parse the project, wait for the build's arguments, build, close."""
+    _die_with(parent)
+    from dbt.cli.main import dbtRunner
+
+    common = dbt_arguments(target)
+    parsed = dbtRunner().invoke(["parse", *common])
+    manifest = parsed.result if parsed.success else None  # else the build parses, and says what is wrong
+    line = sys.stdin.readline()
+    if not line:
+        return 0  # not needed after all
+    args = json.loads(line)
+    try:
+        outcome = dbtRunner(manifest=manifest).invoke([*args, *common])
+        if outcome.result is not None and hasattr(outcome.result, "write"):
+            outcome.result.write(str(target / "run_results.json"))
+        reply = {"success": bool(outcome.success), "error": str(outcome.exception) if outcome.exception else None}
+    finally:
+        _close_duckdb()
+    print(REPLY + json.dumps(reply), flush=True)
+    return 0
+
+
+def _close_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB instance for the life of the process: close it (its checkpoint), so
+    that the build database is whole on disk before the refresh process opens it to publish."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        try:
+            environment.close()
+        except Exception:  # already closed
+            pass
+    DuckDBConnectionManager.close_all_connections()
+
+
+if __name__ == "__main__":
+    code = main(Path(sys.argv[1]), int(sys.argv[2]))
+    sys.stdout.flush()
+    os._exit(code)  # no teardown of dbt's modules (about 0.8 s)
