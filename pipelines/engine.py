@@ -6,7 +6,8 @@ as plain values:
 - `fingerprint`: of everything that decides how files are read and modelled (ingestion code and
   configuration, the dbt project, library versions). A different fingerprint means a full build.
 - `files`: per file under the raw root, its stat stamp (size, mtime, inode), sha256, and its load
-  signature (status and the province-years whose rows are in the raw tables).
+  signature (status and the province-years whose rows are in the raw tables); `read_again` when it
+  was refused for a reason of that moment (the next refresh reads it again, stamp or not).
 - `pending`: the dbt sources changed by an ingestion whose dbt build has not yet succeeded
   (`["*"]`: everything). A refresh killed after ingestion rebuilds them next time.
 - `ingested` / `built` / `published`: digests of the file set that the raw tables, the dbt models
