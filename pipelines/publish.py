@@ -4,8 +4,8 @@ and one Parquet file per mart, swapped in as one whole.
 The build database is checkpointed first (an explicit CHECKPOINT that must succeed: a full disk makes
 it fail, and nothing is published). The published database holds only what analysts use, `marts` and
 `audit` (the build's raw, staging and intermediate schemas stay private), copied with their declared
-types and constraints and checked table by table against the row counts of the build; the Parquet
-files are written from the same checkpointed state.
+types and constraints and checked table by table against the build (below); the Parquet files are
+written from the same checkpointed state.
 
 A table is published again only when it changed: each table's content digest (rows, and the sum of a
 hash of every row) is recorded beside each publication (`digests.json`). The new warehouse starts as a
@@ -118,10 +118,16 @@ def _previous(marts_dir: Path) -> Path | None:
     return None
 
 
-def _digest(con, table: str) -> list[int]:
-    """[rows, sum of a 64-bit hash of each row]: equal digests, equal tables (as sets of rows)."""
-    rows, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} t").fetchone()
-    return [int(rows), int(total)]
+def _digest(con, database: str, name: str) -> list:
+    """[rows, sum of a 64-bit hash of each row, its DDL]: equal digests, equal tables (as sets of rows,
+    with the same declared types and constraints: a contract's new type keeps the values' hashes)."""
+    schema, table = name.split(".")
+    rows, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {database}.{name} t").fetchone()
+    ddl = con.execute(
+        "SELECT sql FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+        [database, schema, table],
+    ).fetchone()
+    return [int(rows), int(total), ddl[0] if ddl else None]
 
 
 def _copy_build(build_db: Path, folder: Path, run_id: str, previous: Path | None) -> list[str]:
@@ -140,7 +146,7 @@ def _copy_build(build_db: Path, folder: Path, run_id: str, previous: Path | None
         marts = [t for s, t, _ in tables if s == "marts"]
         if not marts:
             raise PublicationError(f"the build database {build_db} has no marts")
-        digests = {f"{s}.{t}": _digest(con, f"{build}.{s}.{t}") for s, t, _ in tables}
+        digests = {f"{s}.{t}": _digest(con, build, f"{s}.{t}") for s, t, _ in tables}
         before = _copy_previous(con, previous, target, digests)
         differs = _fill(con, build, tables, digests, before, target, run_id)
         if differs and before is not None:  # the copy was not what its digests said: write it whole
@@ -190,7 +196,7 @@ def _fill(con, build: str, tables: list, digests: dict, before: dict | None, tar
         "(SELECT count(*) FROM audit.ingest_files) AS files",
         [run_id, datetime.now(UTC)],
     )
-    return next((name for name, digest in digests.items() if _digest(con, f"published.{name}") != digest), None)
+    return next((name for name, digest in digests.items() if _digest(con, "published", name) != digest), None)
 
 
 def _copy_previous(con, previous: Path | None, target: Path, digests: dict) -> dict | None:

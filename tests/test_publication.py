@@ -86,8 +86,23 @@ def test_a_published_table_that_differs_from_the_build_is_not_published(site, mo
     publish(paths, "run-0001")
     real = publication._digest
     monkeypatch.setattr(
-        publication, "_digest", lambda con, table: [-1, 0] if table == "published.marts.projects" else real(con, table)
+        publication,
+        "_digest",
+        lambda con, database, name: (
+            [-1, 0, None] if (database, name) == ("published", "marts.projects") else real(con, database, name)
+        ),
     )
     with pytest.raises(PublicationError, match="marts.projects: the published table differs"):
         publish(paths, "run-0002")
     assert _published(paths, "SELECT run_id FROM audit.publication") == [("run-0001",)]
+
+
+def test_a_table_whose_declared_type_changed_is_published_again(site):
+    """Same values, new declared type (a contract changed): the values' hashes may not tell, the DDL does."""
+    paths = site
+    publish(paths, "run-0001")
+    _build(paths, "ALTER TABLE marts.facilities ALTER kind TYPE INTEGER")
+    publish(paths, "run-0002")
+    kind = "SELECT data_type FROM information_schema.columns WHERE table_name = 'facilities' AND column_name = 'kind'"
+    assert _published(paths, kind) == [("INTEGER",)]
+    assert os.stat(_current(paths, "facilities.parquet")).st_nlink == 1
