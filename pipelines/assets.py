@@ -17,7 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_
 
 from . import dbt_build, dbt_worker
 from .datasets import DATASETS
-from .dbt_env import dbt_project, dbt_target
+from .dbt_env import dbt_project
 from .engine import ALL, BuildState, needs_publication, needs_serving
 from .ingest.run import ingest
 from .postgres import safe_url
@@ -51,14 +51,14 @@ def ingest_raw_files(context: AssetExecutionContext, refresh_lock: RefreshLock):
     stage(f"checking the inbox {paths.raw_dir}")
     incremental = paths.build_db.exists()
     if incremental:  # dbt gets ready on the other core meanwhile (after a full reading: its memory peak)
-        dbt_worker.warm_up(paths.build_db, dbt_target(paths))
+        dbt_worker.warm_up(paths)
     try:
         summary = ingest(paths)
     except BaseException:
         dbt_worker.stop()
         raise
     if not incremental:
-        dbt_worker.warm_up(paths.build_db, dbt_target(paths))
+        dbt_worker.warm_up(paths)
     context.log.info(
         f"files: {dict(summary.files)}; rows accepted {summary.rows_accepted}, "
         f"rejected {summary.rows_rejected}; files read {summary.files_read}, "

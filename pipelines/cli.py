@@ -139,10 +139,9 @@ def cmd_refresh(args) -> int:
         paths.build_state.unlink(missing_ok=True)  # forget the build: everything is read and built again
     planned = None if args.full else planned_sources(paths, CONFIG_DIR, load_limits(CONFIG_DIR))
     if planned is not None:  # an incremental build: dbt imports and parses while Dagster starts
-        from .dbt_env import dbt_target
         from .dbt_worker import warm_up
 
-        warm_up(paths.build_db, dbt_target(paths))
+        warm_up(paths)
     home = _dagster_home()
     from .definitions import defs
 

@@ -40,7 +40,7 @@ def build(
     target = dbt_target(paths)
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)  # a run's results, never the last run's
-    reply = dbt_worker.build(paths.build_db, target, args)
+    reply = dbt_worker.build(paths, args)
     try:
         results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):

@@ -21,7 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .settings import DBT_PROJECT_DIR
+from .dbt_env import dbt_target
+from .settings import DBT_PROJECT_DIR, Paths
 
 
 def dbt_arguments(target: Path) -> list[str]:
@@ -93,9 +94,11 @@ class DbtWorker:
 _warm: DbtWorker | None = None
 
 
-def warm_up(build_db: Path, target: Path) -> None:
-    """Start the worker for this build database now, if it is not started yet. Returns at once."""
+def warm_up(paths: Paths) -> None:
+    """Start the worker for this work area's build database now, if it is not started yet. Returns at
+    once."""
     global _warm
+    build_db, target = paths.build_db, dbt_target(paths)
     if _warm is not None and (_warm.build_db, _warm.target) == (build_db, target) and _warm.process.poll() is None:
         return
     stop()
@@ -103,10 +106,10 @@ def warm_up(build_db: Path, target: Path) -> None:
     _warm = DbtWorker(build_db, target)
 
 
-def build(build_db: Path, target: Path, args: list[str]) -> Reply:
-    """Build with the warm worker of this build database (started now if there is none)."""
+def build(paths: Paths, args: list[str]) -> Reply:
+    """Build with the warm worker of this work area (started now if there is none)."""
     global _warm
-    warm_up(build_db, target)
+    warm_up(paths)
     worker, _warm = _warm, None
     return worker.build(args)
 
