@@ -143,7 +143,10 @@ def cmd_refresh(args) -> int:
 
         warm_up(paths)
     home = _dagster_home()
-    from .definitions import defs
+    from .dbt_env import dbt_core_left_to_the_worker
+
+    with dbt_core_left_to_the_worker():
+        from .definitions import defs
 
     _collect_less()
     instance = _open_instance(home)

@@ -88,3 +88,44 @@ def test_a_corrupt_manifest_is_parsed_again_not_read():
             json.loads(MANIFEST.read_bytes())
         except ValueError:
             MANIFEST.write_bytes(whole)
+
+
+_GRAPH_SUMMARY = """
+import json, re, sys
+from pipelines.dbt_env import dbt_core_left_to_the_worker
+if sys.argv[1] == "without":
+    with dbt_core_left_to_the_worker():
+        from pipelines.definitions import defs
+else:
+    from pipelines.definitions import defs
+graph = defs.resolve_asset_graph()
+summary = {
+    key.to_user_string(): {
+        "parents": sorted(p.to_user_string() for p in graph.get(key).parent_keys),
+        "checks": sorted(c.to_user_string() for c in graph.get(key).check_keys),
+        "group": graph.get(key).group_name,
+        "description": graph.get(key).description,
+        "kinds": sorted(graph.get(key).kinds),
+        # object addresses differ from process to process
+        "metadata": {k: re.sub(r" at 0x[0-9a-f]+", "", str(v)) for k, v in graph.get(key).metadata.items()},
+    }
+    for key in graph.get_all_asset_keys()
+}
+print(json.dumps({"dbt_imported": any(m == "dbt" or m.startswith("dbt.") for m in sys.modules), "graph": summary}))
+"""
+
+
+def test_the_refresh_process_loads_the_same_assets_without_importing_dbt_core():
+    """kc refresh leaves dbt-core to its worker (dagster-dbt then uses its own dbt node types): the
+    lineage, checks and metadata must be exactly those of a process that imports dbt-core."""
+    import subprocess
+    import sys
+
+    def summary(mode: str) -> dict:
+        out = subprocess.run([sys.executable, "-c", _GRAPH_SUMMARY, mode], capture_output=True, text=True, check=True)
+        return json.loads(out.stdout)
+
+    without, with_ = summary("without"), summary("with")
+    assert not without["dbt_imported"] and with_["dbt_imported"]
+    assert len(without["graph"]) > 40
+    assert without["graph"] == with_["graph"]
