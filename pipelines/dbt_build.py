@@ -2,7 +2,8 @@
 
 The worker imported dbt and parsed the project while the refresh started and ingested; it closes its
 DuckDB connection before it answers, so that publication can open the build database. What each node
-did comes from dbt's run_results.json.
+did is reported by the worker as dbt finishes it (Dagster records a model's materialization while dbt
+builds the next ones); a failure is reported from dbt's run_results.json, with its message.
 
 A failing check's message names the rule and the source rows behind the failing records (each model's
 single check, macros/test_row_rules.sql, returns them), read back from the build database.
@@ -40,7 +41,16 @@ def build(
     target = dbt_target(paths)
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)  # a run's results, never the last run's
-    reply = dbt_worker.build(paths, args)
+    reported: set[str] = set()
+    reply = dbt_worker.Reply(False, "dbt did not answer")
+    for item in dbt_worker.build(paths, args):
+        if isinstance(item, dbt_worker.Reply):
+            reply = item
+        elif item["status"] in ("success", "pass"):
+            # recorded in Dagster while dbt builds the rest; anything else waits for run_results.json,
+            # which holds the failure's message and SQL
+            reported.add(item["unique_id"])
+            yield from _result(item, manifest, translator, project, selected_assets, selected_checks)
     try:
         results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
@@ -49,34 +59,46 @@ def build(
     for result in results:
         uid, status = result["unique_id"], result["status"]
         node = manifest["nodes"].get(uid)
-        if node is None:
+        if node is None or uid in reported:
             continue
-        if node["resource_type"] in BUILT:
-            key = translator.get_asset_key(node)
-            if status == "success":
-                if key in selected_assets:
-                    yield MaterializeResult(
-                        asset_key=key, metadata={"rebuilt": True, "seconds": round(result["execution_time"], 3)}
-                    )
-            else:
-                failed.append(f"{node['resource_type']} {node['name']}: {_first_line(result.get('message'))}")
-        elif node["resource_type"] == "test":
-            key = get_asset_check_key_for_test(manifest, translator, uid, project)
-            warn = str(node["config"].get("severity", "error")).lower() == "warn"
-            if key is not None and key in selected_checks:
-                yield AssetCheckResult(
-                    asset_key=key.asset_key,
-                    check_name=key.name,
-                    passed=status == "pass",
-                    severity=AssetCheckSeverity.WARN if warn else AssetCheckSeverity.ERROR,
-                    metadata={"failing_rows": int(result.get("failures") or 0)},
-                )
-            if status in ("fail", "error"):
-                failed.append(f"check {node['name']}: {_failing_rows(paths, result)}")
+        yield from _result(result, manifest, translator, project, selected_assets, selected_checks)
+        if node["resource_type"] in BUILT and status != "success":
+            failed.append(f"{node['resource_type']} {node['name']}: {_first_line(result.get('message'))}")
+        elif node["resource_type"] == "test" and status in ("fail", "error"):
+            failed.append(f"check {node['name']}: {_failing_rows(paths, result)}")
     if not reply.success:
         if not failed:
             failed.append(_first_line(reply.error) or "dbt did not finish")
         raise Failure(description="dbt build failed: " + " | ".join(failed))
+
+
+def _result(
+    result: dict, manifest: dict, translator, project, selected_assets: set, selected_checks: set
+) -> Iterator[MaterializeResult | AssetCheckResult]:
+    """What Dagster records of one node dbt finished (`result`: its unique_id, status, execution_time
+    and failures): a materialization of a model built, a check's result; nothing for a node outside the
+    run's selection or a model that failed."""
+    node = manifest["nodes"].get(result["unique_id"])
+    if node is None:
+        return
+    status = result["status"]
+    if node["resource_type"] in BUILT:
+        key = translator.get_asset_key(node)
+        if status == "success" and key in selected_assets:
+            yield MaterializeResult(
+                asset_key=key, metadata={"rebuilt": True, "seconds": round(result["execution_time"], 3)}
+            )
+    elif node["resource_type"] == "test":
+        key = get_asset_check_key_for_test(manifest, translator, result["unique_id"], project)
+        warn = str(node["config"].get("severity", "error")).lower() == "warn"
+        if key is not None and key in selected_checks:
+            yield AssetCheckResult(
+                asset_key=key.asset_key,
+                check_name=key.name,
+                passed=status == "pass",
+                severity=AssetCheckSeverity.WARN if warn else AssetCheckSeverity.ERROR,
+                metadata={"failing_rows": int(result.get("failures") or 0)},
+            )
 
 
 def _first_line(text: str | None) -> str:

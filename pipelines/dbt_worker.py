@@ -4,8 +4,9 @@ then only builds.
 
 The worker is started by `warm_up` (kc refresh, as soon as it knows there is work; ingestion, for runs
 started by Dagster itself) and given its one build by `build`: the dbt arguments on its standard input,
-one line of JSON back on its standard output when dbt has finished, its DuckDB connection closed (so
-that publication can open the build database). What each node did is in dbt's `run_results.json`.
+a line of JSON on its standard output for each node as dbt finishes it (so that the refresh records it
+in Dagster while dbt goes on), and its reply when dbt has finished, its DuckDB connection closed (so
+that publication can open the build database). Everything each node did is in dbt's `run_results.json`.
 The worker never opens the build database before it is asked to build: ingestion writes it meanwhile.
 
 Run as `python -m pipelines.dbt_worker TARGET PARENT_PID` in the build folder, where profiles.yml's
@@ -18,6 +19,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +51,7 @@ def dbt_arguments(target: Path) -> list[str]:
 
 
 REPLY = "kc-dbt-worker: "  # the worker's last line of output: its reply, after whatever dbt printed
+NODE = "kc-dbt-node: "  # a node dbt has finished: {"unique_id", "status", "execution_time", "failures"}
 
 
 @dataclass
@@ -69,21 +73,30 @@ class DbtWorker:
             text=True,
         )
 
-    def build(self, args: list[str]) -> Reply:
-        """Run `dbt <args>` and wait for it; dbt's failure, or the worker's death, is in the reply."""
+    def build(self, args: list[str]) -> Iterator[dict | Reply]:
+        """Run `dbt <args>`: each node's result as dbt finishes it, then the Reply when dbt has finished
+        (dbt's failure, or the worker's death, is in it)."""
+        reply, printed = None, []
         try:
             self.process.stdin.write(json.dumps(args) + "\n")
             self.process.stdin.close()
-            lines = self.process.stdout.read().splitlines()
+            for line in self.process.stdout:
+                line = line.rstrip("\n")
+                if line.startswith(NODE):
+                    yield json.loads(line[len(NODE) :])
+                elif line.startswith(REPLY):
+                    reply = line
+                else:
+                    printed.append(line)
         except (BrokenPipeError, OSError):
-            lines = []
+            pass
         code = self.process.wait()
-        reply = lines.pop() if lines and lines[-1].startswith(REPLY) else None
-        for line in lines:  # what dbt itself printed (errors: it runs --quiet)
+        for line in printed:  # what dbt itself printed (errors: it runs --quiet)
             print(line, file=sys.stderr)
         if reply is None:
-            return Reply(False, f"the dbt process stopped without an answer (exit code {code})")
-        return Reply(**json.loads(reply[len(REPLY) :]))
+            yield Reply(False, f"the dbt process stopped without an answer (exit code {code})")
+        else:
+            yield Reply(**json.loads(reply[len(REPLY) :]))
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -106,8 +119,9 @@ def warm_up(paths: Paths) -> None:
     _warm = DbtWorker(build_db, target)
 
 
-def build(paths: Paths, args: list[str]) -> Reply:
-    """Build with the warm worker of this work area (started now if there is none)."""
+def build(paths: Paths, args: list[str]) -> Iterator[dict | Reply]:
+    """Build with the warm worker of this work area (started now if there is none): each node's result
+    as dbt finishes it, then the Reply."""
     global _warm
     warm_up(paths)
     worker, _warm = _warm, None
@@ -147,7 +161,7 @@ def main(target: Path, parent: int) -> int:
         return 0  # not needed after all
     args = json.loads(line)
     try:
-        outcome = dbtRunner(manifest=manifest).invoke([*args, *common])
+        outcome = dbtRunner(manifest=manifest, callbacks=[_report_finished]).invoke([*args, *common])
         if outcome.result is not None and hasattr(outcome.result, "write"):
             outcome.result.write(str(target / "run_results.json"))
         reply = {"success": bool(outcome.success), "error": str(outcome.exception) if outcome.exception else None}
@@ -155,6 +169,26 @@ def main(target: Path, parent: int) -> int:
         _close_duckdb()
     print(REPLY + json.dumps(reply), flush=True)
     return 0
+
+
+_printing = threading.Lock()  # dbt finishes nodes on several threads: one line at a time
+
+
+def _report_finished(event) -> None:
+    """dbt's callback for every event: a finished node is reported at once, one line of JSON."""
+    if event.info.name != "NodeFinished":
+        return
+    result = event.data.run_result
+    line = NODE + json.dumps(
+        {
+            "unique_id": event.data.node_info.unique_id,
+            "status": result.status,
+            "execution_time": result.execution_time,
+            "failures": result.num_failures,
+        }
+    )
+    with _printing:
+        print(line, flush=True)
 
 
 def _close_duckdb() -> None:

@@ -533,3 +533,19 @@ def test_mart_contracts_declare_every_column_and_refuse_a_null_key(warehouse, tm
     result, _, _ = _dbt_on_a_copy(warehouse, tmp_path, "run", "--select", "stg_projects+")
     assert result.returncode != 0
     assert "NOT NULL constraint failed" in result.stdout and "model projects" in result.stdout
+
+
+def test_the_dbt_worker_reports_each_node_as_dbt_finishes_it(warehouse, tmp_path):
+    """The refresh records a model's materialization in Dagster while dbt builds the next ones: the
+    worker sends each finished node (model, then its check) before its reply."""
+    from pipelines import dbt_worker
+    from pipelines.settings import Paths
+
+    paths = Paths(raw_dir=warehouse[0] / "raw", marts_dir=tmp_path / "marts", work_dir=tmp_path / "work")
+    paths.build_root.mkdir(parents=True)
+    shutil.copyfile(warehouse[0] / "work" / "build" / "warehouse.duckdb", paths.build_db)
+    items = list(dbt_worker.build(paths, ["build", "--select", "stg_plans", "--exclude-resource-type", "unit_test"]))
+    reply = items.pop()
+    assert isinstance(reply, dbt_worker.Reply) and reply.success, reply
+    assert [(i["unique_id"].split(".")[0], i["status"]) for i in items] == [("model", "success"), ("test", "pass")]
+    assert items[0]["unique_id"] == "model.khuyencong.stg_plans" and items[0]["execution_time"] > 0
