@@ -138,10 +138,11 @@ def cmd_refresh(args) -> int:
     else:
         paths.build_state.unlink(missing_ok=True)  # forget the build: everything is read and built again
     planned = None if args.full else planned_sources(paths, CONFIG_DIR, load_limits(CONFIG_DIR))
-    if planned is not None:  # an incremental build: dbt imports and parses while Dagster starts
-        from .dbt_worker import warm_up
+    # dbt imports and parses on the other core while Dagster starts (the run stops it if it has no model
+    # to build)
+    from .dbt_worker import warm_up
 
-        warm_up(paths)
+    warm_up(paths)
     home = _dagster_home()
     from .dbt_env import dbt_core_left_to_the_worker
 

@@ -220,3 +220,32 @@ def test_hidden_sheets_and_rows_formulas_links_comments_and_filters(tmp_path):
     [hidden_row] = outcome.parsed.rejected
     assert (hidden_row.row_number, hidden_row.reason.split(":")[0]) == (7, "hidden row")
     assert {s.name: s.note for s in outcome.parsed.sheets}["Nháp"] == "hidden sheet, not read"
+
+
+def test_hidden_rows_are_found_in_every_form_the_sheet_xml_may_take(tmp_path):
+    """Rows marked hidden="1" or hidden="true", with a namespace prefix or attributes in any order, across
+    the megabyte blocks the sheet is streamed in; hidden="0", a row spans attribute and a sheet without
+    any hidden row give nothing."""
+    import zipfile
+
+    from pipelines.ingest.sniff import MIB, _hidden_rows
+
+    filler = "".join(f'<row r="{n}" spans="1:3"><c r="A{n}"><v>{n}</v></c></row>' for n in range(10, 40_000))
+    sheet = (
+        '<worksheet><sheetData><row r="1" hidden="1"><c r="A1"/></row>'
+        '<x:row spans="1:2" hidden="true" r="3" ht="0"/>'
+        '<row r="4" hidden="0"/>' + filler + '<row customHeight="1" r="40001" hidden="1"/>'
+        "</sheetData></worksheet>"
+    )
+    assert len(sheet) > 2 * MIB  # the hidden rows lie in different blocks
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", '<workbook><sheets><sheet name="Trang 1" r:id="rId1"/></sheets></workbook>')
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+        z.writestr("xl/worksheets/sheet2.xml", "<worksheet><sheetData>" + filler + "</sheetData></worksheet>")
+    with zipfile.ZipFile(path) as z:
+        assert _hidden_rows(z, set(z.namelist())) == {"Trang 1": {0, 2, 40_000}}

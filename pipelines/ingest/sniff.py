@@ -206,9 +206,10 @@ def _check_dimensions(archive: zipfile.ZipFile, names: set[str], limits: Limits)
             )
 
 
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
+# a row tag marked hidden, found by the regex engine in one pass (a loop over every row tag in Python
+# cost about 30 ms a census sheet); a block without "hidden=" at all is not searched
+_HIDDEN_ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-_HIDDEN = re.compile(rb'\bhidden="(1|true)"')
 
 
 def _hidden_rows(archive: zipfile.ZipFile, names: set[str]) -> dict[str, set[int]]:
@@ -223,10 +224,12 @@ def _hidden_rows(archive: zipfile.ZipFile, names: set[str]) -> dict[str, set[int
                 while chunk := part.read(MIB):
                     block = tail + chunk
                     cut = block.rfind(b"<")
-                    for tag in _ROW_TAG.findall(block[:cut]):
-                        number = _ROW_NUMBER.search(tag)
-                        if number and _HIDDEN.search(tag):
-                            hidden.add(int(number.group(1)) - 1)
+                    whole = block[:cut]
+                    if b"hidden=" in whole:
+                        for tag in _HIDDEN_ROW_TAG.findall(whole):
+                            number = _ROW_NUMBER.search(tag)
+                            if number:
+                                hidden.add(int(number.group(1)) - 1)
                     tail = block[cut:]
         except Exception as exc:  # zlib.error, BadZipFile: the part is damaged
             raise _damaged(f"part '{name}' cannot be unpacked: {exc}") from exc
