@@ -14,32 +14,36 @@ dim_province as (
     select * from {{ ref('dim_province') }}
 ),
 
-census as (
-    select census.*, keys.facility_key, keys.matched_code, keys.match_rule
+-- each facility's rows ranked on the ordering columns alone, and the chosen rows' descriptions looked
+-- up afterwards: ranking whole rows sorted every column of 600,000 rows (national: 2.5 s → 2.0 s)
+ranked as (
+    select
+        keys.facility_key,
+        keys.matched_code,
+        census.census_row_key,
+        census.facility_code,
+        census.survey_year,
+        -- the latest wave's row: descriptive columns and measures
+        row_number() over (
+            partition by keys.facility_key
+            order by
+                census.survey_year desc,
+                (census.facility_code is not null) desc,
+                census.source_file,
+                census.source_row
+        ) as latest_rank,
+        -- the name as the census itself recorded it with the code (a code-less re-survey may re-type
+        -- it, e.g. in capitals)
+        row_number() over (
+            partition by keys.facility_key
+            order by
+                (census.facility_code is not null) desc,
+                census.survey_year desc,
+                census.source_file,
+                census.source_row
+        ) as named_rank
     from stg_census as census
     inner join int_census_facility_keys as keys using (census_row_key)
-),
-
-latest as (
-    select *
-    from census
-    qualify
-        row_number() over (
-            partition by facility_key
-            order by survey_year desc, (facility_code is not null) desc, source_file, source_row
-        ) = 1
-),
-
--- the name as the census itself recorded it with the code (a code-less re-survey may re-type it,
--- e.g. in capitals); the measures stay those of the latest wave
-named as (
-    select facility_key, facility_name
-    from census
-    qualify
-        row_number() over (
-            partition by facility_key
-            order by (facility_code is not null) desc, survey_year desc, source_file, source_row
-        ) = 1
 ),
 
 waves as (
@@ -49,14 +53,16 @@ waves as (
         min(survey_year) as first_survey_year,
         max(survey_year) as last_survey_year,
         count(distinct survey_year) as waves,
-        count(*) as census_rows
-    from census
+        count(*) as census_rows,
+        any_value(census_row_key) filter (where latest_rank = 1) as latest_row_key,
+        any_value(census_row_key) filter (where named_rank = 1) as named_row_key
+    from ranked
     group by facility_key
 ),
 
 final as (
     select
-        latest.facility_key,
+        waves.facility_key,
         waves.facility_code,
         named.facility_name,
         latest.facility_type,
@@ -76,9 +82,9 @@ final as (
         latest.source_file,
         latest.source_sheet,
         latest.source_row
-    from latest
-    inner join waves using (facility_key)
-    inner join named using (facility_key)
+    from waves
+    inner join stg_census as latest on waves.latest_row_key = latest.census_row_key
+    inner join stg_census as named on waves.named_row_key = named.census_row_key
     left join dim_province as provinces
         on provinces.generation = 'pre2025' and provinces.province_code = latest.province_code
 )
