@@ -213,7 +213,7 @@ class _Reader:
                 results[index] = outcome
                 self.pending.remove(index)
                 if on_file:
-                    on_file()
+                    on_file(outcome)
                 self.since = time.monotonic()
         except (EOFError, OSError):
             self.process.join(5)
@@ -248,7 +248,8 @@ class _Reader:
 def parse_files(
     files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None, on_file=None
 ) -> list[FileOutcome]:
-    """parse_file for each file, in bounded reader processes; outcomes in the order given.
+    """parse_file for each file, in bounded reader processes; outcomes in the order given, each also
+    passed to `on_file` as soon as it is known.
 
     A reader that dies or stalls costs only the file it was reading: that file is rejected with the
     reason, and the files of its batch it had not reached yet are read again, each in its own process.
@@ -267,20 +268,26 @@ def parse_files(
     queue = _batches(files, todo, limits)
     workers = max(1, min(limits.reader_processes, multiprocessing.cpu_count(), len(queue)))
     running: list[_Reader] = []
-    while queue or running:
-        while queue and len(running) < workers:
-            running.append(_Reader.start(ctx, files, queue.pop(0), config_dir, limits))
-        wait([r.receive for r in running] + [r.process.sentinel for r in running], timeout=0.5)
-        for reader in list(running):
-            pipe_ok = reader.collect(results, on_file)
-            failed = reader.failure(files, limits, pipe_ok)
-            if failed is None and not reader.finished():
-                continue  # still reading, within its deadline
-            if failed is not None:
-                results[reader.pending[0]] = failed
-                if on_file:
-                    on_file()
-                queue[:0] = [[i] for i in reader.pending[1:]]  # not reached: each read again, alone
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                running.append(_Reader.start(ctx, files, queue.pop(0), config_dir, limits))
+            wait([r.receive for r in running] + [r.process.sentinel for r in running], timeout=0.5)
+            for reader in list(running):
+                pipe_ok = reader.collect(results, on_file)
+                failed = reader.failure(files, limits, pipe_ok)
+                if failed is None and not reader.finished():
+                    continue  # still reading, within its deadline
+                if failed is not None:
+                    results[reader.pending[0]] = failed
+                    if on_file:
+                        on_file(failed)
+                    queue[:0] = [[i] for i in reader.pending[1:]]  # not reached: each read again, alone
+                reader.close()
+                running.remove(reader)
+    except BaseException:  # on_file failed (caching on a full disk) or the refresh was interrupted
+        for reader in running:
+            reader.process.kill()
             reader.close()
-            running.remove(reader)
+        raise
     return results  # type: ignore[return-value]
