@@ -120,6 +120,18 @@ def test_a_refresh_in_a_pipe_is_short_and_plain_and_status_tells_the_truth_after
     # another marts folder has its own history: nothing published there, nothing claimed
     other = kc({**env, "KC_MARTS_DIR": str(tmp_path / "other-marts")}, "status")
     assert "published: nothing yet" in other.stdout and "last run for this warehouse: none" in other.stdout
+    # a reader that stops reading before the summary (`kc refresh | true`): no traceback, no dump of
+    # objects left at exit, and the refresh still published
+    piped = subprocess.run(
+        f"'{sys.executable}' -m pipelines.cli refresh --full | true",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert piped.stderr.strip() == "", piped.stderr
+    assert run_id[:8] not in kc(env, "status").stdout
 
 
 def test_a_refresh_at_a_terminal_shows_its_stages_and_a_bar_while_reading(tmp_path):
