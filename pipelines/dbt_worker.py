@@ -2,8 +2,8 @@
 on the national refresh) on the other core while the refresh process starts Dagster and ingests, and
 then only builds.
 
-The worker is started by `warm_up` (kc refresh, as soon as it knows there is work; ingestion, for runs
-started by Dagster itself) and given its one build by `build`: the dbt arguments on its standard input,
+The worker is started by `warm_up` (kc refresh, once it knows something may have changed; ingestion,
+for runs started by Dagster itself) and given its one build by `build`: the dbt arguments on its standard input,
 a line of JSON on its standard output for each node as dbt finishes it (so that the refresh records it
 in Dagster while dbt goes on), and its reply when dbt has finished, its DuckDB connection closed (so
 that publication can open the build database). Everything each node did is in dbt's `run_results.json`.
@@ -42,7 +42,7 @@ def dbt_arguments(target: Path) -> list[str]:
         str(target),
         "--quiet",
         # dbt would write manifest.json twice (0.8 s of an incremental refresh's 7 s of dbt): the
-        # refresh reads the project's manifest (dbt_env.prepare), not the run's
+        # refresh reads the project's manifest (dbt_env.dbt_project), not the run's
         "--no-write-json",
         # its log file at debug level writes every SQL statement (about 100,000 lines a national build)
         "--log-level-file",
