@@ -78,18 +78,23 @@ def test_kc_sql_exports_csv_with_bom_xlsx_and_parquet_and_ends_quietly_in_a_pipe
     assert kc(env, "sql", query, "--format", "parquet", "-o", str(parquet)).returncode == 0
     assert pq.read_table(parquet).num_rows == len(expected)
     # `kc sql … | head -1`: no BrokenPipe traceback
-    pipe = subprocess.run(
-        f"'{sys.executable}' -m pipelines.cli sql \"select * from range(100000)\" --format csv | head -1",
-        shell=True,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    pipe = _kc_in_a_pipe(env, 'sql "select * from range(100000)" --format csv', "head -1")
     assert pipe.stdout == "range\n" and "Traceback" not in pipe.stderr and "BrokenPipe" not in pipe.stderr, pipe.stderr
     # sums print as plain integers, not int128
     shown = kc(env, "sql", "select sum(state_support_vnd) as total from marts.projects")
     assert "int128" not in shown.stdout and "int64" in shown.stdout
+
+
+def _kc_in_a_pipe(env: dict, args: str, reader: str) -> subprocess.CompletedProcess:
+    """`kc <args> | <reader>` in a shell, as a user types it; kc's stderr is captured."""
+    return subprocess.run(
+        f"'{sys.executable}' -m pipelines.cli {args} | {reader}",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_a_refresh_in_a_pipe_is_short_and_plain_and_status_tells_the_truth_after_a_refused_refresh(
@@ -122,14 +127,7 @@ def test_a_refresh_in_a_pipe_is_short_and_plain_and_status_tells_the_truth_after
     assert "published: nothing yet" in other.stdout and "last run for this warehouse: none" in other.stdout
     # a reader that stops reading before the summary (`kc refresh | true`): no traceback, no dump of
     # objects left at exit, and the refresh still published
-    piped = subprocess.run(
-        f"'{sys.executable}' -m pipelines.cli refresh --full | true",
-        shell=True,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    piped = _kc_in_a_pipe(env, "refresh --full", "true")
     assert piped.stderr.strip() == "", piped.stderr
     assert run_id[:8] not in kc(env, "status").stdout
 
