@@ -30,6 +30,9 @@ concurrency:
     max_concurrent_runs: 1
 telemetry:
   enabled: false
+# no "Join the Dagster community" dialog over the page at a browser's first visit
+nux:
+  enabled: false
 """
 
 
@@ -53,10 +56,10 @@ POSTGRES_STORAGE = """storage:
 """
 
 
-def _dagster_home() -> Path:
+def dagster_home() -> Path:
     """A persistent Dagster instance, so that runs started by kc are recorded and visible in the UI: in
     SQLite under it, or in PostgreSQL when KC_POSTGRES_URL is set. A dagster.yaml written by kc follows
-    the settings; one written by hand is left alone."""
+    the settings; one written by hand is left alone. `make dagster` prepares it too, before `dagster dev`."""
     home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -144,7 +147,7 @@ def cmd_refresh(args) -> int:
     from .dbt_worker import warm_up
 
     warm_up(paths)
-    home = _dagster_home()
+    home = dagster_home()
     from .dbt_env import dbt_core_left_to_the_worker
 
     with dbt_core_left_to_the_worker():
@@ -381,7 +384,7 @@ def cmd_status(args) -> int:
             print(f"published: {paths.published_db} cannot be read ({str(exc).splitlines()[0]})")
     else:
         print(f"published: nothing yet in {paths.marts_dir} (run kc refresh)")
-    home = _dagster_home()
+    home = dagster_home()
     from dagster import DagsterRunStatus, RunsFilter
 
     instance = _open_instance(home)
@@ -451,7 +454,7 @@ def cmd_status(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import serve
 
-    home = _dagster_home()
+    home = dagster_home()
     log_file = Path(args.log_file).expanduser().resolve() if args.log_file else home / "logs" / "kc-serve.log"
     return serve(home, args.host, args.port, log_file)
 

@@ -1,5 +1,6 @@
 """`make dagster` from a fresh clone: the code location loads under `dagster dev` with a PATH that lacks
-.venv/bin, and the webserver's GraphQL API shows the lineage graph, the jobs, the schedule and the sensor."""
+.venv/bin, and the webserver's GraphQL API shows the lineage graph, the jobs, the schedule and the sensor,
+without Dagster's first-visit dialog."""
 
 import json
 import os
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 
 QUERY = """{
+  shouldShowNux
   assetNodes { assetKey { path } }
   repositoriesOrError { ... on RepositoryConnection { nodes {
     jobs { name }
@@ -58,7 +60,10 @@ def test_dagster_dev_loads_the_code_location_without_the_venv_on_path(tmp_path):
         or "/usr/bin:/bin"
     )
     env["DAGSTER_HOME"] = str(tmp_path / "dagster")
-    (tmp_path / "dagster").mkdir()
+    # as `make dagster` does: the instance's settings written by kc
+    subprocess.run(
+        [sys.executable, "-c", "from pipelines.cli import dagster_home; dagster_home()"], env=env, cwd=ROOT, check=True
+    )
     dagster = Path(sys.executable).with_name("dagster")
     server = subprocess.Popen(
         [str(dagster), "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)],
@@ -97,6 +102,7 @@ def test_dagster_dev_loads_the_code_location_without_the_venv_on_path(tmp_path):
             ("nightly_refresh", "RUNNING")
         }
         assert "raw_inbox_sensor" in {s["name"] for s in repository["sensors"]}
+        assert data["shouldShowNux"] is False  # no "Join the Dagster community" dialog over the page
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
