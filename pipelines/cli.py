@@ -543,6 +543,11 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def _nobody_reads(stream) -> None:
+    """What is left in `stream`'s buffer goes nowhere, quietly (its reader closed the pipe)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
 def run() -> None:
     """The `kc` program: `main`, then a quick exit. Everything the command wrote is flushed and the exit
     handlers run (logging, multiprocessing, temporary files), but the interpreter does not tear down the
@@ -561,7 +566,7 @@ def run() -> None:
         print("interrupted", file=sys.stderr)
         code = 130
     except BrokenPipeError:  # `kc … | head`: whoever read the output has stopped reading
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _nobody_reads(sys.stdout)
         code = 1
     except Exception:  # a bug: its traceback, then the same quick exit (no teardown of DuckDB's objects)
         traceback.print_exc()
@@ -570,7 +575,7 @@ def run() -> None:
         try:
             stream.flush()
         except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            _nobody_reads(stream)
     atexit._run_exitfuncs()
     os._exit(code or 0)
 

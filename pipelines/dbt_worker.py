@@ -3,11 +3,12 @@ on the national refresh) on the other core while the refresh process starts Dags
 then only builds.
 
 The worker is started by `warm_up` (kc refresh, once it knows something may have changed; ingestion,
-for runs started by Dagster itself) and given its one build by `build`: the dbt arguments on its standard input,
-a line of JSON on its standard output for each node as dbt finishes it (so that the refresh records it
-in Dagster while dbt goes on), and its reply when dbt has finished, its DuckDB connection closed (so
-that publication can open the build database). Everything each node did is in dbt's `run_results.json`.
-The worker never opens the build database before it is asked to build: ingestion writes it meanwhile.
+for runs started by Dagster itself) and given its one build by `build`: the dbt arguments on its
+standard input, a line of JSON on its standard output for each node as dbt finishes it (so that the
+refresh records it in Dagster while dbt goes on), and its reply when dbt has finished, its DuckDB
+connection closed (so that publication can open the build database). Everything each node did is in
+dbt's `run_results.json`. The worker never opens the build database before it is asked to build:
+ingestion writes it meanwhile.
 
 Run as `python -m pipelines.dbt_worker TARGET PARENT_PID` in the build folder, where profiles.yml's
 relative path names the build database, without KC_BUILD_DB (profiles.yml says why).
