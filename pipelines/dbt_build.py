@@ -75,9 +75,9 @@ def build(
 def _result(
     result: dict, manifest: dict, translator, project, selected_assets: set, selected_checks: set
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
-    """What Dagster records of one node dbt finished (`result`: its unique_id, status, execution_time
-    and failures): a materialization of a model built, a check's result; nothing for a node outside the
-    run's selection or a model that failed."""
+    """What Dagster records of one node dbt finished (`result`: its unique_id, status, execution_time,
+    failures, and whether its table was kept unchanged): a materialization of a model built, a check's
+    result; nothing for a node outside the run's selection or a model that failed."""
     node = manifest["nodes"].get(result["unique_id"])
     if node is None:
         return
@@ -85,8 +85,15 @@ def _result(
     if node["resource_type"] in BUILT:
         key = translator.get_asset_key(node)
         if status == "success" and key in selected_assets:
+            kept = result.get("unchanged", dbt_worker.unchanged(result.get("adapter_response")))
             yield MaterializeResult(
-                asset_key=key, metadata={"rebuilt": True, "seconds": round(result["execution_time"], 3)}
+                asset_key=key,
+                metadata={
+                    "rebuilt": True,
+                    # the same rows as the last build: the table was kept, not written again
+                    "unchanged": kept,
+                    "seconds": round(result["execution_time"], 3),
+                },
             )
     elif node["resource_type"] == "test":
         key = get_asset_check_key_for_test(manifest, translator, result["unique_id"], project)

@@ -52,7 +52,9 @@ def dbt_arguments(target: Path) -> list[str]:
 
 
 REPLY = "kc-dbt-worker: "  # the worker's last line of output: its reply, after whatever dbt printed
-NODE = "kc-dbt-node: "  # a node dbt has finished: {"unique_id", "status", "execution_time", "failures"}
+# a node dbt has finished: {"unique_id", "status", "execution_time", "failures", "unchanged"}
+NODE = "kc-dbt-node: "
+UNCHANGED = "UNCHANGED"  # a model's adapter response when its table was kept (macros/materialization_table.sql)
 
 
 @dataclass
@@ -65,6 +67,11 @@ class DbtWorker:
     def __init__(self, build_db: Path, target: Path):
         self.build_db, self.target = build_db, target
         environment = {k: v for k, v in os.environ.items() if k != "KC_BUILD_DB"}
+        # the worker runs in the build folder: it imports this very code (not another checkout's that the
+        # environment's install points to), and with it the same dbt project
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(Path(__file__).resolve().parents[1]), environment.get("PYTHONPATH")])
+        )
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pipelines.dbt_worker", str(target), str(os.getpid())],
             cwd=build_db.parent,  # where profiles.yml's relative path names the build database
@@ -186,10 +193,17 @@ def _report_finished(event) -> None:
             "status": result.status,
             "execution_time": result.execution_time,
             "failures": result.num_failures,
+            "unchanged": unchanged(result.adapter_response),
         }
     )
     with _printing:
         print(line, flush=True)
+
+
+def unchanged(adapter_response) -> bool:
+    """The model's table was kept as it was: its rows are the last build's (run_results.json's
+    adapter_response, or the event's)."""
+    return bool(adapter_response) and "code" in adapter_response and adapter_response["code"] == UNCHANGED
 
 
 def _close_duckdb() -> None:

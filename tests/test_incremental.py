@@ -1,5 +1,6 @@
 """Incremental refresh: only new or changed files are read again, and nothing else changes."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -8,7 +9,10 @@ from dataclasses import replace
 
 import duckdb
 import pytest
+from dagster import AssetKey, DagsterInstance
+from dagster._core.instance.ref import InstanceRef
 
+from pipelines import dbt_worker
 from pipelines.ingest.cache import fingerprint
 from pipelines.ingest.config import CONFIG_DIR
 from pipelines.ingest.limits import Limits
@@ -124,8 +128,36 @@ def test_incremental_and_full_refresh_publish_the_same_marts(tmp_path):
     refresh("incremental")
     _correct(raw)
     incremental = refresh("incremental")
-    full = refresh("full")
 
+    # the correction changed projects, not facilities (this inbox has no census): dbt built both again,
+    # wrote the changed table and kept the other as it was, and Dagster says which
+    results = json.loads((tmp_path / "incremental" / "work" / "dbt" / "run_results.json").read_text())
+    kept = {r["unique_id"].split(".")[-1]: dbt_worker.unchanged(r["adapter_response"]) for r in results["results"]}
+    assert kept["projects"] is False and kept["facilities"] is True, kept
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "dagster"))) as instance:
+        recorded = {
+            name: instance.get_latest_materialization_event(AssetKey(["marts", name])).asset_materialization.metadata
+            for name in ("projects", "facilities")
+        }
+    assert recorded["projects"]["unchanged"].value is False
+    assert recorded["facilities"]["unchanged"].value is True
+
+    full = refresh("full")
     got, expected = published_marts(incremental), published_marts(full)
     assert len(got) >= 14 and got == expected
     assert [r for r in got["projects"] if r[3] == "93"]  # the corrected province is there
+    # tables written from the comparison's temporary table keep the contract's types and constraints
+    assert _published_ddl(incremental) == _published_ddl(full)
+
+
+def _published_ddl(db) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(
+            con.execute(
+                "SELECT schema_name || '.' || table_name, sql FROM duckdb_tables() "
+                "WHERE schema_name IN ('marts', 'audit')"
+            ).fetchall()
+        )
+    finally:
+        con.close()
