@@ -129,3 +129,26 @@ def test_the_refresh_process_loads_the_same_assets_without_importing_dbt_core():
     assert not without["dbt_imported"] and with_["dbt_imported"]
     assert len(without["graph"]) > 40
     assert without["graph"] == with_["graph"]
+
+
+def test_dagster_records_whether_dbt_kept_a_table_unchanged():
+    """The dbt worker's line for a finished model says whether its table was kept as it was (the adapter
+    response of macros/materialization_table.sql); Dagster's materialization records it."""
+    from pipelines.assets import translator
+    from pipelines.dbt_build import _result
+    from pipelines.dbt_env import dbt_project
+
+    manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
+    uid = "model.khuyencong.facilities"
+    key = translator.get_asset_key(manifest["nodes"][uid])
+
+    def recorded(result: dict):
+        [materialization] = _result(result, manifest, translator, dbt_project(), {key}, set())
+        return materialization.metadata["unchanged"]
+
+    line = {"unique_id": uid, "status": "success", "execution_time": 0.5, "failures": None}
+    assert recorded({**line, "unchanged": True}) is True
+    assert recorded({**line, "unchanged": False}) is False
+    # a result read back from run_results.json: the adapter response says it
+    assert recorded({**line, "adapter_response": {"_message": "UNCHANGED", "code": "UNCHANGED"}}) is True
+    assert recorded({**line, "adapter_response": {"_message": "OK"}}) is False

@@ -13,7 +13,7 @@ from bench.memory import PeakSampler
 from pipelines.cli import main
 from pipelines.ingest.discover import discover
 from pipelines.ingest.limits import Limits
-from pipelines.ingest.sandbox import parse_files
+from pipelines.ingest.sandbox import parse_files, shut_down, warm_up
 from tests import corpus
 
 HOSTILE = {  # file → (writer, words the recorded reason must contain)
@@ -84,6 +84,24 @@ def test_a_reader_killed_in_a_batch_costs_only_the_file_it_was_reading(tmp_path)
     assert by_name["slow.csv"].status == "rejected" and "took longer than" in by_name["slow.csv"].reason
     for name in ("a.xlsx", "b.xlsx"):
         assert by_name[name].status == "loaded" and len(by_name[name].parsed.records) == 2
+
+
+def test_the_fork_server_is_stopped_after_reading_and_started_again_for_the_next(tmp_path):
+    """Stopped once every file is read (its memory goes to dbt), and not left behind as a zombie."""
+    from multiprocessing import forkserver
+
+    corpus.write_xlsx(tmp_path / "raw" / "projects" / "hau-giang" / "a.xlsx", corpus.register_rows())
+    warm_up()
+    [first] = parse_files(discover(tmp_path / "raw"), limits=Limits())
+    pid = forkserver._forkserver._forkserver_pid
+    assert pid is not None and first.status == "loaded"
+    shut_down()
+    assert forkserver._forkserver._forkserver_pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # gone and reaped
+    [again] = parse_files(discover(tmp_path / "raw"), limits=Limits())
+    assert again.status == "loaded" and forkserver._forkserver._forkserver_pid not in (None, pid)
+    shut_down()
 
 
 @pytest.mark.slow

@@ -129,18 +129,10 @@ def test_incremental_and_full_refresh_publish_the_same_marts(tmp_path):
     _correct(raw)
     incremental = refresh("incremental")
 
-    # the correction changed projects, not facilities (this inbox has no census): dbt built both again,
-    # wrote the changed table and kept the other as it was, and Dagster says which
-    results = json.loads((tmp_path / "incremental" / "work" / "dbt" / "run_results.json").read_text())
-    kept = {r["unique_id"].split(".")[-1]: dbt_worker.unchanged(r["adapter_response"]) for r in results["results"]}
-    assert kept["projects"] is False and kept["facilities"] is True, kept
+    # Dagster records whether dbt kept each rebuilt table as it was (a table this small is written)
     with DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "dagster"))) as instance:
-        recorded = {
-            name: instance.get_latest_materialization_event(AssetKey(["marts", name])).asset_materialization.metadata
-            for name in ("projects", "facilities")
-        }
-    assert recorded["projects"]["unchanged"].value is False
-    assert recorded["facilities"]["unchanged"].value is True
+        event = instance.get_latest_materialization_event(AssetKey(["marts", "projects"]))
+    assert event.asset_materialization.metadata["unchanged"].value is False
 
     full = refresh("full")
     got, expected = published_marts(incremental), published_marts(full)
@@ -148,6 +140,61 @@ def test_incremental_and_full_refresh_publish_the_same_marts(tmp_path):
     assert [r for r in got["projects"] if r[3] == "93"]  # the corrected province is there
     # tables written from the comparison's temporary table keep the contract's types and constraints
     assert _published_ddl(incremental) == _published_ddl(full)
+
+
+def test_a_large_table_is_kept_when_its_rows_are_unchanged_and_written_when_they_change(tmp_path):
+    """The comparison the table materialization makes for census-scale tables, made here for every table
+    (keep_unchanged_from_rows: 0) on a real build: a changed table is written with its contract, an
+    unchanged one is left as it was."""
+    raw = _inbox(tmp_path)
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(paths.marts_dir)}
+    env |= {"KC_WORK_DIR": str(paths.work_dir), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(paths.build_db))
+    ddl_before = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'projects' AND schema_name = 'marts'")
+    ddl_before = ddl_before.fetchone()[0]
+    assert ("27",) in con.execute("SELECT DISTINCT province_code FROM marts.projects").fetchall()  # Bắc Ninh
+    con.execute("DELETE FROM raw.projects WHERE source_file LIKE 'projects/bac-ninh/%'")  # a source changed
+    con.close()
+
+    kept = _dbt_build(paths, "stg_projects+", {"keep_unchanged_from_rows": 0})
+    assert kept["stg_projects"] is False and kept["projects"] is False  # changed: written
+    assert kept["facilities"] is True  # no census here: the same (empty) table, kept
+    con = duckdb.connect(str(paths.build_db), read_only=True)
+    try:
+        provinces = {r[0] for r in con.execute("SELECT province_code FROM marts.projects").fetchall()}
+        ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'projects' AND schema_name = 'marts'")
+        assert "27" not in provinces and {"93", "94"} <= provinces  # Bắc Ninh's row is gone, the others stay
+        assert ddl.fetchone()[0] == ddl_before  # written with the contract's types and NOT NULL constraints
+    finally:
+        con.close()
+    assert all(_dbt_build(paths, "stg_projects+", {"keep_unchanged_from_rows": 0}).values())  # nothing changed
+
+
+def _dbt_build(paths, selection: str, variables: dict) -> dict[str, bool]:
+    """dbt build in the work area's build folder, as the refresh's worker runs it: {model: kept unchanged}."""
+    script = (
+        "import json, sys\n"
+        "from dbt.cli.main import dbtRunner\n"
+        "from pipelines.dbt_worker import unchanged\n"
+        "out = dbtRunner().invoke(sys.argv[1:])\n"
+        "assert out.success, out.exception\n"
+        "print(json.dumps({r.node.name: unchanged(r.adapter_response) for r in out.result.results"
+        " if r.node.resource_type == 'model'}))\n"
+    )
+    args = ["build", "--select", selection, "--vars", json.dumps(variables)]
+    env = {k: v for k, v in os.environ.items() if k != "KC_BUILD_DB"}
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args, *dbt_worker.dbt_arguments(paths.work_dir / "dbt")],
+        cwd=paths.build_db.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def _published_ddl(db) -> dict:

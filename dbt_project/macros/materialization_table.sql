@@ -1,11 +1,13 @@
 {#-
-  dbt-duckdb's table materialization, with one change for incremental refreshes: when the table already
-  exists (the build database persists between refreshes), the model is first built as a temporary table
-  (in memory) and compared with it. An unchanged table (the same columns, row count and sum of a hash of
-  every row, as publication compares tables) is left as it is: no write to the database file, nothing for
-  its checkpoint, nothing to publish. A changed table is written from the temporary one with the model's
-  contract (declared types, NOT NULL and check constraints, enforced as it is written) and swapped in as
-  dbt-duckdb does. A fresh build database (every full build) has no table yet: built directly.
+  dbt-duckdb's table materialization, with one change for incremental refreshes: a large table that already
+  exists (the build database persists between refreshes; at least var('keep_unchanged_from_rows') rows,
+  the census-scale tables) is first built as a temporary table (in memory) and compared with it. An
+  unchanged table (the same columns, row count and sum of a hash of every row, as publication compares
+  tables) is left as it is: no write to the database file, nothing for its checkpoint, nothing to publish.
+  A changed table is written from the temporary one with the model's contract (declared types, NOT NULL
+  and check constraints, enforced as it is written) and swapped in as dbt-duckdb does. A smaller table is
+  written directly (measured: comparing it costs about what writing it does), and so is every table of a
+  fresh build database (every full build).
 -#}
 {% materialization table, adapter="duckdb" %}
   {%- set existing_relation = load_cached_relation(this) -%}
@@ -14,7 +16,8 @@
   {%- set preexisting_intermediate_relation = load_cached_relation(intermediate_relation) -%}
   {%- set backup_relation = make_backup_relation(target_relation, 'table' if existing_relation is none else existing_relation.type) -%}
   {%- set preexisting_backup_relation = load_cached_relation(backup_relation) -%}
-  {%- set compare = existing_relation is not none and existing_relation.is_table and not should_full_refresh() -%}
+  {%- set compare = existing_relation is not none and existing_relation.is_table and not should_full_refresh()
+      and kc_rows_of(existing_relation) >= var('keep_unchanged_from_rows') -%}
 
   {{ drop_relation_if_exists(preexisting_intermediate_relation) }}
   {{ drop_relation_if_exists(preexisting_backup_relation) }}
@@ -85,6 +88,17 @@
       )
       and (select (count(*), coalesce(sum(hash(t)), 0)) from (select {{ casts | join(', ') }} from {{ temporary }}) t)
         = (select (count(*), coalesce(sum(hash(t)), 0)) from (select {{ names | join(', ') }} from {{ existing }}) t)
+  {%- endset -%}
+  {{ return(run_query(query).columns[0].values()[0]) }}
+{% endmacro %}
+
+
+{#- The row count DuckDB keeps for a table (duckdb_tables().estimated_size: exact for a table at rest). -#}
+{% macro kc_rows_of(relation) %}
+  {%- set query -%}
+    select coalesce(max(estimated_size), 0) from duckdb_tables()
+    where database_name = '{{ relation.database }}' and schema_name = '{{ relation.schema }}'
+      and table_name = '{{ relation.identifier }}'
   {%- endset -%}
   {{ return(run_query(query).columns[0].values()[0]) }}
 {% endmacro %}

@@ -10,7 +10,10 @@ Rules (also in the README):
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -112,10 +115,20 @@ def _read(outcomes: list[FileOutcome], cache: ParseCache | None, config_dir: Pat
                 cache.put(outcome)
             advance()
 
+        if missing:
+            _import_pandas_meanwhile()
         read = parse_files([outcomes[i].found for i in missing], config_dir, limits, on_file=received)
     for i, outcome in zip(missing, read):
         outcomes[i] = outcome
     return len(missing)
+
+
+def _import_pandas_meanwhile() -> None:
+    """pyarrow imports pandas the first time it makes an array of Python values (about 0.2 s), which the
+    writes after reading do: imported in the background while this process mostly waits for the readers
+    (a corrected register's refresh otherwise pays it between reading and dbt)."""
+    if "pandas" not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=("pandas",), name="import pandas", daemon=True).start()
 
 
 def _load_written(outcomes: list[FileOutcome], paths: set[str] | None) -> None:

@@ -60,9 +60,19 @@ def shut_down() -> None:
     process ends, as it did before.)"""
     from multiprocessing import forkserver
 
-    stop = getattr(forkserver._forkserver, "_stop", None)
-    if stop is not None:
-        stop()
+    server = forkserver._forkserver
+    stop = getattr(server, "_stop", None)
+    if stop is None:
+        return
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is not None:
+        # it holds nothing to save or release: killed, rather than asked to stop and waited for while it
+        # tears its interpreter down (0.3 s of a corrected register's refresh, before dbt can start)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    stop()
 
 
 def _vm_size() -> int:
