@@ -8,14 +8,30 @@ the resolver below uses the same frames.
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from functools import lru_cache
-from importlib import resources
 from importlib.metadata import version
+from importlib.util import find_spec
+from pathlib import Path
 
 import pandas as pd
-from vietnamadminunits.database import query
 
 PACKAGE_VERSION = version("vietnamadminunits")
+# The package's data files, found without importing the package: its __init__ loads its address parser
+# (geopy and more, about 0.45 s), which every refresh's reader processes would pay for nothing.
+_DATA = Path(find_spec("vietnamadminunits").submodule_search_locations[0]) / "data"
+
+
+def query(sql: str) -> list[dict]:
+    """`vietnamadminunits.database.query`: rows of the package's SQLite database as dicts."""
+    with closing(sqlite3.connect(f"file:{_DATA / 'dataset.db'}?mode=ro", uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql).fetchall()]
+
+
+def _converter() -> dict:
+    return json.loads((_DATA / "converter_2025.json").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
@@ -41,8 +57,7 @@ def provinces_2025() -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def province_mapping() -> pd.DataFrame:
     """Old province → the 2025 province it went into whole (Resolution 202/2025/QH15)."""
-    with resources.files("vietnamadminunits").joinpath("data/converter_2025.json").open(encoding="utf-8") as f:
-        new_to_old = json.load(f)["DICT_PROVINCE"]
+    new_to_old = _converter()["DICT_PROVINCE"]
     old = provinces_pre2025().set_index("province_key")["province_code"]
     new = provinces_2025().set_index("province_key")["province_code"]
     pairs = [{"province_code": old[o], "province_code_2025": new[n]} for n, olds in new_to_old.items() for o in olds]
@@ -74,8 +89,7 @@ def wards_2025() -> pd.DataFrame:
     """2025 communes and wards (short name) with each old province they were formed from, one row per
     pair: from the package's converter (a ward made whole of old communes, and the ward's share of an old
     commune divided between several)."""
-    with resources.files("vietnamadminunits").joinpath("data/converter_2025.json").open(encoding="utf-8") as f:
-        converter = json.load(f)
+    converter = _converter()
     old_code = provinces_pre2025().set_index("province_key")["province_code"]
     origins: set[tuple[str, str, str]] = set()  # (2025 province key, 2025 ward key, old province code)
     for new_province, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
