@@ -7,9 +7,13 @@
   A changed table is written from the temporary one with the model's contract (declared types, NOT NULL
   and check constraints, enforced as it is written) and swapped in as dbt-duckdb does. A smaller table is
   written directly (measured: comparing it costs about what writing it does), and so is every table of a
-  fresh build database (every full build).
+  fresh build database (every full build). What this project does not use is left out of dbt-duckdb's
+  version: indexes, grants, persisted docs, foreign keys (they break the swap), DuckLake.
 -#}
 {% materialization table, adapter="duckdb" %}
+  {% if config.get('indexes') or config.get('grants') or config.get('persist_docs') %}
+    {% do exceptions.raise_compiler_error(model.name ~ ": macros/materialization_table.sql creates no indexes, grants or persisted docs") %}
+  {% endif %}
   {%- set existing_relation = load_cached_relation(this) -%}
   {%- set target_relation = this.incorporate(type='table') -%}
   {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
