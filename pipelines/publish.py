@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,16 +119,23 @@ def _previous(marts_dir: Path) -> Path | None:
     return None
 
 
-def _digest(con, database: str, name: str) -> list:
-    """[rows, sum of a 64-bit hash of each row, its DDL]: equal digests, equal tables (as sets of rows,
-    with the same declared types and constraints: a contract's new type keeps the values' hashes)."""
-    schema, table = name.split(".")
-    rows, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {database}.{name} t").fetchone()
-    ddl = con.execute(
-        "SELECT sql FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
-        [database, schema, table],
-    ).fetchone()
-    return [int(rows), int(total), ddl[0] if ddl else None]
+def _digests(con, database: str, names: list[str]) -> dict[str, list]:
+    """{name: [rows, sum of a 64-bit hash of each row, its DDL]} for the tables `names` ("schema.table")
+    of `database`. Equal digests, equal tables (as sets of rows, with the same declared types and
+    constraints: a contract's new type keeps the values' hashes). One query reads every table: DuckDB
+    scans them side by side (a publication's 18 tables: 0.14 s one by one, 0.07 s together)."""
+    if not names:
+        return {}
+    counted = " UNION ALL ".join(
+        f"SELECT '{name}', count(*), coalesce(sum(hash(t)), 0) FROM {database}.{name} t" for name in names
+    )
+    ddl = {
+        f"{schema}.{table}": sql
+        for schema, table, sql in con.execute(
+            "SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE database_name = ?", [database]
+        ).fetchall()
+    }
+    return {name: [int(rows), int(total), ddl.get(name)] for name, rows, total in con.execute(counted).fetchall()}
 
 
 def _copy_build(build_db: Path, folder: Path, run_id: str, previous: Path | None) -> list[str]:
@@ -146,24 +154,30 @@ def _copy_build(build_db: Path, folder: Path, run_id: str, previous: Path | None
         marts = [t for s, t, _ in tables if s == "marts"]
         if not marts:
             raise PublicationError(f"the build database {build_db} has no marts")
-        digests = {f"{s}.{t}": _digest(con, build, f"{s}.{t}") for s, t, _ in tables}
+        digests = _digests(con, build, [f"{s}.{t}" for s, t, _ in tables])
         before = _copy_previous(con, previous, target, digests)
-        differs = _fill(con, build, tables, digests, before, target, run_id)
+        # the Parquet files are written from the build while the warehouse is filled (the other core)
+        parquet = _Parquet(con.cursor(), build, marts, folder, previous, before, digests)
+        try:
+            differs = _fill(con, build, tables, digests, before, target, run_id)
+        finally:
+            parquet.join()
+        parquet.check()
         if differs and before is not None:  # the copy was not what its digests said: write it whole
             con.execute(f"USE {build}")
             con.execute("DETACH published")
             target.unlink()
             before = None
             differs = _fill(con, build, tables, digests, before, target, run_id)
+            # nor is a Parquet file linked from that publication
+            parquet = _Parquet(con.cursor(), build, marts, folder, None, None, digests, again=True)
+            parquet.join()
+            parquet.check()
         if differs:
             raise PublicationError(f"{differs}: the published table differs from the build's")
         con.execute(f"USE {build}")
         con.execute("CHECKPOINT published")
         con.execute("DETACH published")
-        for mart in marts:
-            parquet = folder / f"{mart}.parquet"
-            if not _link_unchanged(con, previous, before, parquet, digests[f"marts.{mart}"]):
-                con.execute(f"COPY (SELECT * FROM marts.{mart}) TO '{parquet}' (FORMAT parquet, COMPRESSION zstd)")
     except duckdb.Error as exc:
         raise PublicationError(f"the build could not be published: {exc}") from exc
     finally:
@@ -196,7 +210,39 @@ def _fill(con, build: str, tables: list, digests: dict, before: dict | None, tar
         "(SELECT count(*) FROM audit.ingest_files) AS files",
         [run_id, datetime.now(UTC)],
     )
-    return next((name for name, digest in digests.items() if _digest(con, "published", name) != digest), None)
+    published = _digests(con, "published", list(digests))
+    return next((name for name, digest in digests.items() if published.get(name) != digest), None)
+
+
+class _Parquet(threading.Thread):
+    """Writes (or links, when unchanged) one Parquet file per mart from the checkpointed build, on its
+    own DuckDB cursor; `check` (after `join`) raises what it raised."""
+
+    def __init__(self, cursor, build, marts, folder, previous, before, digests, again=False):
+        super().__init__(name="parquet", daemon=True)
+        self.cursor, self.build, self.marts, self.folder = cursor, build, marts, folder
+        self.previous, self.before, self.digests, self.again = previous, before, digests, again
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            for mart in self.marts:
+                parquet = self.folder / f"{mart}.parquet"
+                if self.again:
+                    parquet.unlink(missing_ok=True)
+                digest = self.digests[f"marts.{mart}"]
+                if not _link_unchanged(self.cursor, self.previous, self.before, parquet, digest):
+                    rows = f"SELECT * FROM {self.build}.marts.{mart}"
+                    self.cursor.execute(f"COPY ({rows}) TO '{parquet}' (FORMAT parquet, COMPRESSION zstd)")
+        except BaseException as exc:  # re-raised in the publishing thread
+            self.error = exc
+        finally:
+            self.cursor.close()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
 def _copy_previous(con, previous: Path | None, target: Path, digests: dict) -> dict | None:

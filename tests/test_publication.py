@@ -84,14 +84,15 @@ def test_a_published_table_that_differs_from_the_build_is_not_published(site, mo
 
     paths = site
     publish(paths, "run-0001")
-    real = publication._digest
-    monkeypatch.setattr(
-        publication,
-        "_digest",
-        lambda con, database, name: (
-            [-1, 0, None] if (database, name) == ("published", "marts.projects") else real(con, database, name)
-        ),
-    )
+    real = publication._digests
+
+    def projects_differ(con, database, names):
+        digests = real(con, database, names)
+        if database == "published":
+            digests["marts.projects"] = [-1, 0, None]
+        return digests
+
+    monkeypatch.setattr(publication, "_digests", projects_differ)
     with pytest.raises(PublicationError, match="marts.projects: the published table differs"):
         publish(paths, "run-0002")
     assert _published(paths, "SELECT run_id FROM audit.publication") == [("run-0001",)]
