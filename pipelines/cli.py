@@ -147,10 +147,6 @@ def cmd_refresh(args) -> int:
     from .dbt_worker import warm_up
 
     warm_up(paths)
-    if planned:  # files changed: the readers' fork server imports the reading code meanwhile too
-        from .ingest.sandbox import warm_up as warm_up_readers
-
-        warm_up_readers()
     home = dagster_home()
     from .dbt_env import dbt_core_left_to_the_worker
 
