@@ -12,7 +12,7 @@ export UV_PYTHON := $(shell command -v $(PYTHON))
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup run refresh demo lint format test test-fast bench report docs dagster clean
+.PHONY: setup run refresh demo lint format test test-fast bench bench-ab report docs dagster clean
 
 setup: $(VENV)/.synced $(VENV)/.compiled dbt_project/target/manifest.json
 
@@ -70,6 +70,11 @@ test-fast: setup
 # (medians of 3 runs each, same run); writes data/bench/results.json. About 15 minutes on 2 cores.
 bench: setup
 	$(VENV)/bin/python -m bench
+
+# A change measured: one corrected register, the code at BASE against this checkout, run alternately on two
+# cloned national sites (bench/ab.py; data/bench/ab.json). make bench-ab BASE=<commit> [PAIRS=8]
+bench-ab: setup
+	$(VENV)/bin/python -m bench.ab $(BASE) $(if $(PAIRS),--pairs $(PAIRS))
 
 # The ministry review notebook, run headless on the published warehouse (after make run / a refresh):
 # data/marts/reports/ministry_review.html, charts embedded. `make report REPORT_LANG=en`: English labels
