@@ -96,3 +96,4 @@ dagster: setup
 
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt_project/target data/work data/bench .dagster
+	-git worktree prune  # make bench-ab's checkout of the compared commit was in data/bench
