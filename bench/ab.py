@@ -14,7 +14,8 @@ and comparing each pair of runs of the same round: the median of those ratios is
   and each version's `kc refresh` is timed (wall clock, and the CPU of its whole process tree).
 
 Writes data/bench/ab.json (every sample) and prints the medians and the pairwise ratio; it also says
-whether both versions published the same marts. About 6 minutes for 8 pairs on 2 cores.
+whether both versions published the same marts. About 8 minutes for 8 pairs on 2 cores (the warm site's
+full refresh included).
 """
 
 from __future__ import annotations
