@@ -98,7 +98,6 @@ def warm_site(raw: Path, code: Path, site: Path) -> None:
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir(parents=True)
     shutil.copytree(raw, site / "inbox", copy_function=os.link)
-    (site / "inbox" / ".complete").unlink(missing_ok=True)
     refresh(code, site)
 
 

@@ -30,7 +30,9 @@ def query(sql: str) -> list[dict]:
         return [dict(r) for r in conn.execute(sql).fetchall()]
 
 
+@lru_cache(maxsize=1)
 def _converter() -> dict:
+    """The package's 2025 converter (read once: both the province mapping and the wards use it)."""
     return json.loads((_DATA / "converter_2025.json").read_text(encoding="utf-8"))
 
 

@@ -112,18 +112,7 @@ def test_incremental_and_full_refresh_publish_the_same_marts(tmp_path):
     raw = _inbox(tmp_path)
 
     def refresh(site):
-        env = {
-            **os.environ,
-            "KC_RAW_DIR": str(raw),
-            "KC_MARTS_DIR": str(tmp_path / site / "marts"),
-            "KC_WORK_DIR": str(tmp_path / site / "work"),
-            "DAGSTER_HOME": str(tmp_path / "dagster"),
-        }
-        result = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True, text=True, timeout=600
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        return tmp_path / site / "marts" / "warehouse.duckdb"
+        return _refresh(raw, tmp_path, site)
 
     refresh("incremental")
     _correct(raw)
@@ -147,11 +136,8 @@ def test_a_large_table_is_kept_when_its_rows_are_unchanged_and_written_when_they
     (keep_unchanged_from_rows: 0) on a real build: a changed table is written with its contract, an
     unchanged one is left as it was."""
     raw = _inbox(tmp_path)
-    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
-    env = {**os.environ, "KC_RAW_DIR": str(raw), "KC_MARTS_DIR": str(paths.marts_dir)}
-    env |= {"KC_WORK_DIR": str(paths.work_dir), "DAGSTER_HOME": str(tmp_path / "dagster")}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    paths = Paths(raw, tmp_path / "site" / "marts", tmp_path / "site" / "work")
+    _refresh(raw, tmp_path, "site")
     con = duckdb.connect(str(paths.build_db))
     ddl_before = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'projects' AND schema_name = 'marts'")
     ddl_before = ddl_before.fetchone()[0]
@@ -171,6 +157,23 @@ def test_a_large_table_is_kept_when_its_rows_are_unchanged_and_written_when_they
     finally:
         con.close()
     assert all(_dbt_build(paths, "stg_projects+", {"keep_unchanged_from_rows": 0}).values())  # nothing changed
+
+
+def _refresh(raw, root, site):
+    """`kc refresh` of `raw` into the site `root/site` (the Dagster instance shared by the sites of `root`);
+    its published warehouse."""
+    env = {
+        **os.environ,
+        "KC_RAW_DIR": str(raw),
+        "KC_MARTS_DIR": str(root / site / "marts"),
+        "KC_WORK_DIR": str(root / site / "work"),
+        "DAGSTER_HOME": str(root / "dagster"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "refresh"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root / site / "marts" / "warehouse.duckdb"
 
 
 def _dbt_build(paths, selection: str, variables: dict) -> dict[str, bool]:
