@@ -7,7 +7,8 @@ needs only the facility code, or the name and commune, so no keyed hash of perso
 
 from __future__ import annotations
 
-from .columnar import BROKEN, ColumnBatch, sound
+from .columnar import BROKEN, ColumnBatch, memo_map, sound
+from .privacy import mask_text
 from .row_context import RowContext
 from .text import clean, name_key, place_key
 from .walker import RegisterParser
@@ -61,18 +62,16 @@ class CensusParser(RegisterParser):
             rec["province_code"], rec["province_code_2025"] = province.code, province.code_2025
         return rec, reasons
 
-    def record_columns(self, rows: list[tuple[int, list]], ctx: RowContext) -> list[dict | None]:
+    def record_columns(self, rows: list[tuple[int, list]], ctx: RowContext) -> tuple[dict[str, list], list[bool]]:
         """`record` for a whole batch, field by field: the same helpers, each distinct cell once."""
         batch = ColumnBatch(rows, ctx)
 
-        def named(cells: dict, reasons: list[str]):
-            name = self.free_text("facility_name", cells, ctx)
-            if not name:
-                reasons.append("no facility name")  # the row reader says why, with the code
-            return name
-
-        code = batch.read("facility_code", lambda cells, _: self.text_code(cells.get("facility_code")))
-        name = batch.read("facility_name", named)
+        # codes and names differ from row to row: read with the helpers `free_text` and `record` use, cell
+        # by cell (they keep their own memo), without asking each cell for reasons: a code has none, and a
+        # name has one only when it is blank or has digits masked (the row is then read by `record`)
+        code = list(map(self.text_code, batch.cells("facility_code")))
+        cleaned = list(map(clean, batch.cells("facility_name")))
+        name = [text if text and masked == text else BROKEN for text, masked in zip(cleaned, map(mask_text, cleaned))]
         kind = batch.read("facility_type", lambda cells, _: self.coded("facility_type", cells, ctx))
         industry = batch.read("industry", lambda cells, _: self.free_text("industry", cells, ctx))
         commune = batch.read("commune", lambda cells, _: self.free_text("commune", cells, ctx))
@@ -81,44 +80,37 @@ class CensusParser(RegisterParser):
         revenue = batch.read("revenue", lambda cells, reasons: self.money("revenue", cells, ctx, reasons))
         founded = batch.read("founded_year", lambda cells, reasons: self.year_cell("founded_year", cells, ctx, reasons))
         year = batch.read("survey_year", lambda cells, reasons: self.year("survey_year", cells, ctx, reasons))
-        ok = sound(code, name, kind, industry, commune, district, employees, revenue, founded, year)
+        vouched = sound(code, name, kind, industry, commune, district, employees, revenue, founded, year)
 
         def placed(key: tuple, reasons: list[str]):
             value, year_, location = key
             return self.province({"province": value}, ctx, year_, reasons, location or None)
 
-        keys = [
-            (cell, y, ", ".join(filter(None, (c, d))) if good else None)
-            for cell, y, c, d, good in zip(batch.cells("province"), year, commune, district, ok)
-        ]
-        province = batch.read_values(keys, placed)
-
-        out: list[dict | None] = []
-        for i, good in enumerate(ok):
-            found = province[i]
-            if not good or found is BROKEN:
-                out.append(None)
-                continue
-            place, source = found
-            out.append(
-                {
-                    "facility_code": code[i],
-                    "facility_name": name[i],
-                    "facility_name_key": name_key(name[i]),
-                    "facility_type": kind[i][0],
-                    "facility_type_raw": kind[i][1],
-                    "industry": industry[i],
-                    "commune": commune[i],
-                    "commune_key": place_key(commune[i]),
-                    "district": district[i],
-                    "district_key": place_key(district[i]),
-                    "employees": employees[i],
-                    "revenue_vnd": revenue[i],
-                    "founded_year": founded[i],
-                    "year": year[i],
-                    "province_source": source,
-                    "province_code": place.code,
-                    "province_code_2025": place.code_2025,
-                }
-            )
-        return out
+        # the location the province is read from: "commune, district", as `record` puts it
+        location = memo_map(
+            lambda pair: None if BROKEN in pair else ", ".join(filter(None, pair)), list(zip(commune, district))
+        )
+        province = batch.read_values(list(zip(batch.cells("province"), year, location)), placed)
+        vouched = [good and found is not BROKEN for good, found in zip(vouched, province)]
+        # a row not vouched for holds BROKEN somewhere: its values are the row reader's (see `_read_records`)
+        place = [found[0] if good else None for found, good in zip(province, vouched)]
+        columns = {
+            "facility_code": code,
+            "facility_name": name,
+            "facility_name_key": list(map(name_key, name)),
+            "facility_type": [k[0] if k is not BROKEN else None for k in kind],
+            "facility_type_raw": [k[1] if k is not BROKEN else None for k in kind],
+            "industry": industry,
+            "commune": commune,
+            "commune_key": memo_map(place_key, commune),
+            "district": district,
+            "district_key": memo_map(place_key, district),
+            "employees": employees,
+            "revenue_vnd": revenue,
+            "founded_year": founded,
+            "year": year,
+            "province_source": [found[1] if good else None for found, good in zip(province, vouched)],
+            "province_code": [p.code if p is not None else None for p in place],
+            "province_code_2025": [p.code_2025 if p is not None else None for p in place],
+        }
+        return columns, vouched

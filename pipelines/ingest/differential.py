@@ -17,12 +17,14 @@ from .discover import discover
 from .parse import PARSERS
 from .provinces import resolver
 from .readers import read_sheets
+from .results import arrow_schema
 from .sniff import UnreadableFile
 
 
-def _reading(parsed) -> dict:
+def _reading(parsed, schema) -> dict:
     return {
-        "records": list(parsed.records),
+        # as they are written: a field a record leaves out is null
+        "records": parsed.records.arrow(schema).to_pylist(),
         "rejected": [asdict(r) for r in parsed.rejected],
         "warnings": [asdict(w) for w in parsed.warnings],
         "totals": [asdict(t) for t in parsed.totals],
@@ -43,7 +45,7 @@ def difference(path: Path, relative: str, dataset: str, config_dir: Path = CONFI
     for columnar in (True, False):
         parser = PARSERS[dataset](load_dataset_config(dataset, config_dir), resolver(config_dir / "provinces.yaml"))
         parser.columnar = columnar
-        readings.append(_reading(parser.parse(sheets, relative)))
+        readings.append(_reading(parser.parse(sheets, relative), arrow_schema(parser.columns)))
     fast, slow = readings
     for part in slow:
         if fast[part] != slow[part]:

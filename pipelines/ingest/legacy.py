@@ -142,12 +142,14 @@ def vietnamese_score(texts: list[str]) -> tuple[float, int]:
 
 
 _LATIN1_UPPER = re.compile("[\u00a1-\u00ff]")
-_BEYOND_LATIN1 = re.compile("[^\u0000-\u00ff]")
 
 
 def _legacy_candidate(text: str) -> bool:
     """Text that could be legacy: some Latin-1 letters/symbols and nothing beyond Latin-1."""
-    return _LATIN1_UPPER.search(text) is not None and _BEYOND_LATIN1.search(text) is None
+    # plain ASCII, or any character beyond Latin-1 (most Unicode Vietnamese), is told without a pattern
+    if text.isascii() or max(text) > "\u00ff":
+        return False
+    return _LATIN1_UPPER.search(text) is not None
 
 
 DETECTION_SAMPLE = 600  # distinct candidate texts scored

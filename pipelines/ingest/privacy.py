@@ -14,11 +14,13 @@ PHONE_SHAPE = re.compile(r"(?<![\dA-Za-z])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?![\dA
 # not part of a longer number or an amount ("123.456.789", "1234567890,5"); punctuation after is fine
 NATIONAL_ID_SHAPE = re.compile(r"(?<![\dA-Za-z])(?<!\d[.,])(?:\d{12}|\d{9})(?![\dA-Za-z])(?![.,]\d)")
 MASK = "***"
+# both shapes hold at least nine digits: text with fewer is never masked (most names hold none)
+_NINE_DIGITS = re.compile(r"\d(?:\D*\d){8}")
 
 
 def mask_text(value):
     """A cell with phone- or ID-shaped digits replaced by ***; other values unchanged."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or _NINE_DIGITS.search(value) is None:
         return value
     return NATIONAL_ID_SHAPE.sub(MASK, PHONE_SHAPE.sub(MASK, value))
 

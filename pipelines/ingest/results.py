@@ -74,6 +74,22 @@ class TotalsCheck:
                 for sums in (self.overall, self.section, self.since):
                     sums[f] += value
 
+    def add_columns(self, columns: dict[str, list], rows: int) -> None:
+        """`add` for each row of a batch held column by column (all of its rows records)."""
+        self.rows += rows
+        for f in self.fields:
+            values = [v for v in columns.get(self._key(f), ()) if v]
+            if not values:
+                continue
+            if all(v.__class__ is int for v in values):  # whole numbers: a sum is the sum, in any order
+                total = sum(values)
+                for sums in (self.overall, self.section, self.since):
+                    sums[f] += total
+            else:  # fractions: added one by one, as `add` does, so that rounding is the same
+                for value in values:
+                    for sums in (self.overall, self.section, self.since):
+                        sums[f] += value
+
     def new_section(self) -> None:
         self.section = Counter()
 
@@ -111,9 +127,68 @@ class SheetResult:
         return self.table is not None or self.info is not None
 
 
+class RecordList(Sequence):
+    """A file's records as they are read, in row order: single records (dicts) and batches read column
+    by column (field → values), which become one Arrow table (`arrow`) without a dict per row."""
+
+    def __init__(self):
+        self._pieces: list[dict | tuple[dict[str, list], int]] = []
+        self._rows = 0
+
+    def append(self, record: dict) -> None:
+        self._pieces.append(record)
+        self._rows += 1
+
+    def extend_columns(self, columns: dict[str, list], rows: int) -> None:
+        """A batch of `rows` records, each field's values in row order."""
+        if rows:
+            self._pieces.append((columns, rows))
+            self._rows += rows
+
+    def arrow(self, schema: pa.Schema) -> pa.Table:
+        tables, singles = [], []
+        for piece in self._pieces:
+            if isinstance(piece, dict):
+                singles.append(piece)
+                continue
+            if singles:
+                tables.append(pa.Table.from_pylist(singles, schema=schema))
+                singles = []
+            columns, rows = piece
+            tables.append(
+                pa.table(
+                    [pa.array(columns.get(f.name, [None] * rows), f.type) for f in schema],  # type: ignore[arg-type]
+                    schema=schema,
+                )
+            )
+        if singles or not tables:
+            tables.append(pa.Table.from_pylist(singles, schema=schema))
+        return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+    def _list(self) -> list[dict]:
+        out: list[dict] = []
+        for piece in self._pieces:
+            if isinstance(piece, dict):
+                out.append(piece)
+            else:
+                columns, rows = piece
+                names = list(columns)
+                out.extend(dict(zip(names, values)) for values in zip(*(columns[n] for n in names)))
+        return out
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __iter__(self):
+        return iter(self._list())
+
+
 @dataclass
 class ParsedFile:
-    records: list[dict] = field(default_factory=list)
+    records: RecordList = field(default_factory=RecordList)
     rejected: list[RejectedRow] = field(default_factory=list)
     sheets: list[SheetResult] = field(default_factory=list)
     rows_read: int = 0
@@ -133,7 +208,12 @@ class ParsedFile:
                 s.info = describe_table(s.table)
                 s.table = None
         if schema is not None and not isinstance(self.records, ArrowRecords):
-            self.records = ArrowRecords(pa.Table.from_pylist(self.records, schema=schema))
+            records = self.records
+            if isinstance(records, RecordList):
+                table = records.arrow(schema)
+            else:  # a plain list of dicts
+                table = pa.Table.from_pylist(list(records), schema=schema)
+            self.records = ArrowRecords(table)
         return self
 
 

@@ -116,10 +116,10 @@ class RegisterParser(FieldReaders):
     #: True when the parser implements `record_columns` (a large dataset read column by column)
     columnar = False
 
-    def record_columns(self, rows: list[tuple[int, list]], ctx: RowContext) -> list[dict | None]:
-        """The records of a batch of rows read column by column: for each row its record, or None where the
-        row broke a rule or raised a warning (it is then read by `record`, which says why). A record given
-        here must equal what `record` gives for the row."""
+    def record_columns(self, rows: list[tuple[int, list]], ctx: RowContext) -> tuple[dict[str, list], list[bool]]:
+        """The records of a batch of rows read column by column: (field → one value per row, and for each
+        row whether it is vouched for). A row not vouched for broke a rule or raised a warning: it is read
+        by `record`, which says why. A vouched row's values must equal what `record` gives for the row."""
         raise NotImplementedError
 
     def layout_problem(self, table: Table) -> str | None:
@@ -307,46 +307,76 @@ class RegisterParser(FieldReaders):
         """Read rows that are records, in one context (no section, subtotal or hidden row among them):
         each becomes a record or a rejected row, in row order. A columnar parser reads the whole batch
         at once and hands back the rows it cannot vouch for, which are then read one by one."""
-        cfg, sheet, cols = self.config, table.sheet, table.columns
-        columnar = self.record_columns(rows, ctx) if self.columnar else None
-        for i, (offset, row) in enumerate(rows):
-            row_number = table.data_start + offset + 1
-            if columnar is not None and columnar[i] is not None:
-                record = columnar[i]
-                record.update(source_sheet=sheet.name, source_row=row_number)
+        if self.columnar:
+            self._read_record_columns(rows, table, ctx, totals, result)
+            return
+        for offset, row in rows:
+            record = self._read_one(offset, row, table, ctx, result)
+            if record is not None:
                 result.records.append(record)
                 totals.add(record)
-                continue
-            cells = {f: (row[c] if c < len(row) else None) for f, c in cols.items()}
-            ctx.warnings = []
-            record, reasons = self.record(cells, ctx)
-            if reasons:
-                # a reason may quote a cell: phone- or ID-shaped digits in it are masked like the cells
-                result.rejected.append(
-                    RejectedRow(
-                        sheet.name,
-                        row_number,
-                        mask_text("; ".join(reasons)),
-                        raw_cells(row, table, cfg.personal_fields, table.data_start + offset, cfg.money_fields),
-                        record.get("year"),
-                    )
+
+    def _read_one(self, offset: int, row: list, table: Table, ctx: RowContext, result: ParsedFile) -> dict | None:
+        """One row read by `record`: its record (its warnings recorded), or None when it is rejected (the
+        rejection recorded with its reasons)."""
+        cfg, sheet = self.config, table.sheet
+        row_number = table.data_start + offset + 1
+        cells = {f: (row[c] if c < len(row) else None) for f, c in table.columns.items()}
+        ctx.warnings = []
+        record, reasons = self.record(cells, ctx)
+        if reasons:
+            # a reason may quote a cell: phone- or ID-shaped digits in it are masked like the cells
+            result.rejected.append(
+                RejectedRow(
+                    sheet.name,
+                    row_number,
+                    mask_text("; ".join(reasons)),
+                    raw_cells(row, table, cfg.personal_fields, table.data_start + offset, cfg.money_fields),
+                    record.get("year"),
                 )
-                continue
-            record.update(source_sheet=sheet.name, source_row=row_number)
-            result.records.append(record)
-            totals.add(record)
-            for rule, message in ctx.warnings:
-                result.warnings.append(
-                    RowWarning(
-                        sheet.name,
-                        row_number,
-                        rule,
-                        mask_text(message),
-                        record.get("year"),
-                        record.get("province_code"),
-                        record.get("province_code_2025"),
-                    )
+            )
+            return None
+        record.update(source_sheet=sheet.name, source_row=row_number)
+        for rule, message in ctx.warnings:
+            result.warnings.append(
+                RowWarning(
+                    sheet.name,
+                    row_number,
+                    rule,
+                    mask_text(message),
+                    record.get("year"),
+                    record.get("province_code"),
+                    record.get("province_code_2025"),
                 )
+            )
+        return record
+
+    def _read_record_columns(
+        self, rows: list[tuple[int, list]], table: Table, ctx: RowContext, totals: TotalsCheck, result: ParsedFile
+    ) -> None:
+        """`_read_records` for a columnar parser: the batch read column by column, and the rows it does not
+        vouch for read one by one, their values put in their place (a rejected row's place dropped)."""
+        columns, vouched = self.record_columns(rows, ctx)
+        n = len(rows)
+        columns["source_sheet"] = [table.sheet.name] * n
+        columns["source_row"] = [table.data_start + offset + 1 for offset, _ in rows]
+        dropped = []
+        for i, good in enumerate(vouched):
+            if good:
+                continue
+            offset, row = rows[i]
+            record = self._read_one(offset, row, table, ctx, result)
+            if record is None:
+                dropped.append(i)
+                continue
+            for name, values in columns.items():
+                values[i] = record.get(name)
+        if dropped:
+            keep = set(range(n)).difference(dropped)
+            columns = {name: [v for i, v in enumerate(values) if i in keep] for name, values in columns.items()}
+            n -= len(dropped)
+        result.records.extend_columns(columns, n)
+        totals.add_columns(columns, n)
 
     def _stated_values(self, cells: dict, ctx: RowContext, fields: list[str]) -> dict:
         """The numbers a subtotal row states, read like a record's (units, style); unreadable ones left out."""
