@@ -1,5 +1,6 @@
 """Census, outcome-survey and plan files read as provinces meant them, personal data left behind."""
 
+import random
 import re
 import unicodedata
 from pathlib import Path
@@ -128,12 +129,16 @@ def test_mask_text_shapes():
     )
 
 
+def _personal_data_patterns() -> list[str]:
+    """The two shapes macros/test_row_rules.sql looks for (`no_personal_data`), as DuckDB receives them."""
+    macro = (Path(__file__).resolve().parent.parent / "dbt_project" / "macros" / "test_row_rules.sql").read_text()
+    found = re.findall(r'set (?:phone|national_id) = "([^"]+)"', macro)
+    return [p.replace("\\\\", "\\") for p in found]  # Jinja's "\\+" is the pattern's "\+"
+
+
 def test_marts_personal_data_test_patterns():
-    """The regexes of macros/test_no_personal_data.sql catch identifiers and spare keys and amounts."""
-    macro = (
-        Path(__file__).resolve().parent.parent / "dbt_project" / "macros" / "test_no_personal_data.sql"
-    ).read_text()
-    patterns = re.findall(r"regexp_matches\(\"\{\{ name \}\}\", '([^']+)'\)", macro)
+    """The regexes of the marts' personal-data check catch identifiers and spare keys and amounts."""
+    patterns = _personal_data_patterns()
     assert len(patterns) == 2
     con = duckdb.connect()
 
@@ -162,6 +167,31 @@ def test_marts_personal_data_test_patterns():
         "1234567890,5",
     ):
         assert not caught(good), good
+
+
+def test_personal_data_check_on_joined_columns_finds_what_each_column_check_finds():
+    """The check scans a row's text columns joined by chr(1), in one pattern, and then looks at each column
+    of the rows it found: the joined text must match exactly when one of its columns matches."""
+    phone, national_id = _personal_data_patterns()
+    rng = random.Random(7)
+    pieces = ["0912", "345", "678", "84", "+", " ", ".", ",", "-", "a", "Z", "9", "12", "CS94", "\u00e0", "123456789"]
+    rows = [
+        [
+            None if rng.random() < 0.15 else "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+            for _ in range(3)
+        ]
+        for _ in range(4000)
+    ]
+    con = duckdb.connect()
+    con.execute("create table t (a varchar, b varchar, c varchar)")
+    con.executemany("insert into t values (?, ?, ?)", rows)
+    each = " or ".join(f"regexp_matches({c}, '{p}')" for c in "abc" for p in (phone, national_id))
+    joined = f"regexp_matches(concat_ws(chr(1), a, b, c), '{phone}|{national_id}')"
+    found = con.execute(
+        f"select count(*) filter (where {each}), count(*) filter (where {joined}), "
+        f"count(*) filter (where coalesce({each}, false) <> {joined}) from t"
+    ).fetchone()
+    assert found[0] > 100 and found[0] == found[1] and found[2] == 0
 
 
 def test_outcome_survey_two_row_header_unit_column_and_support_year(tmp_path):

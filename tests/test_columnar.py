@@ -1,14 +1,19 @@
 """The census is read column by column (`ingest/columnar.py`); what it gives must be exactly what the
 row-by-row walker gives: records, rejected rows and their reasons, warnings, totals."""
 
+import random
+import re
 from pathlib import Path
 
+import pyarrow as pa
 import xlsxwriter
 
-from pipelines.ingest import differential
+from pipelines.ingest import differential, legacy
 from pipelines.ingest.census import CensusParser
 from pipelines.ingest.discover import discover
 from pipelines.ingest.parse import parse_file
+from pipelines.ingest.privacy import MASK, NATIONAL_ID_SHAPE, PHONE_SHAPE, mask_text
+from pipelines.ingest.results import RecordList, TotalsCheck
 from tests.conftest import CONFIG
 
 HEAD = [
@@ -133,3 +138,36 @@ def test_differential_check_catches_a_columnar_slip(tmp_path, monkeypatch):
 def test_columnar_reading_equals_the_row_walker_on_every_demo_file(demo_inbox):
     compared, differences = differential.compare(demo_inbox)
     assert compared >= 10 and differences == []
+
+
+def test_cheap_pre_checks_decide_as_the_patterns_do():
+    """mask_text skips text with fewer than nine digits and legacy detection skips plain ASCII and text beyond
+    Latin-1 without a pattern: on random text, both decide exactly as the full patterns."""
+    rng = random.Random(11)
+    digits = "0123456789 .-+84abĐ\u0661\u0662"  # Arabic-Indic digits are digits to Python's \d too
+    for _ in range(50_000):
+        text = "".join(rng.choice(digits) for _ in range(rng.randint(0, 30)))
+        assert mask_text(text) == NATIONAL_ID_SHAPE.sub(MASK, PHONE_SHAPE.sub(MASK, text)), text
+    latin = "ab \x80\xa0\xa1\xc0\xff\u0100ơ\u1ea1"
+    for _ in range(50_000):
+        text = "".join(rng.choice(latin) for _ in range(rng.randint(0, 8)))
+        expected = re.search("[\u00a1-\u00ff]", text) is not None and re.search("[^\u0000-\u00ff]", text) is None
+        assert legacy._legacy_candidate(text) == expected, text
+
+
+def test_records_read_by_columns_and_one_by_one_keep_row_order_and_totals():
+    schema = pa.schema([("name", pa.string()), ("amount", pa.float64()), ("count", pa.int64())])
+    records = RecordList()
+    records.append({"name": "a", "amount": 0.1, "count": 1})
+    records.extend_columns({"name": ["b", "c"], "amount": [0.2, None], "count": [2, 3]}, 2)
+    records.append({"name": "d", "count": 4})  # a field left out is null
+    assert [r["name"] for r in records] == ["a", "b", "c", "d"] and len(records) == 4
+    assert records.arrow(schema).to_pylist()[3] == {"name": "d", "amount": None, "count": 4}
+    by_rows, by_columns = TotalsCheck("s", ["amount", "count"], set()), TotalsCheck("s", ["amount", "count"], set())
+    values = [0.1, 0.2, 0.7, None, 1e16, 1.0]
+    for totals in (by_rows, by_columns):
+        totals.add({"amount": 0.3, "count": 1})  # added one by one, 0.3 + 0.1 + … is not 0.3 + sum(…)
+    for v in values:
+        by_rows.add({"amount": v, "count": 3})
+    by_columns.add_columns({"amount": values, "count": [3] * len(values)}, len(values))
+    assert by_rows.overall == by_columns.overall and by_rows.rows == by_columns.rows
