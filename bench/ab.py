@@ -1,5 +1,7 @@
 """`make bench-ab BASE=<commit>` (`python -m bench.ab <commit>`): one corrected register, the code at
-<commit> against this checkout as it is (uncommitted changes included), run in turn.
+<commit> against this checkout as it is (uncommitted changes included), run in turn. `make bench-ab
+BASE=<commit> FULL=1` (`--full`): full refreshes of the national inbox instead, each from an empty work
+area, as `make bench` times them.
 
 This machine's speed drifts from minute to minute (README, "Performance"): two medians measured a
 quarter of an hour apart differ by more than most changes do. A change is measured here by running the two
@@ -12,6 +14,9 @@ and comparing each pair of runs of the same round: the median of those ratios is
 - a first round that is not counted: a version whose code differs from the site's builds in full;
 - then `--pairs` rounds: the same corrected register (bench.corrected_register) arrives at both sites,
   and each version's `kc refresh` is timed (wall clock, and the CPU of its whole process tree).
+
+With `--full`, each round refreshes both sites from nothing (no build, no cache, nothing published; the
+Dagster history stays) and every round counts.
 
 Writes data/bench/ab.json (every sample) and prints the medians and the pairwise ratio; it also says
 whether both versions published the same marts. About 8 minutes for 8 pairs on 2 cores (the warm site's
@@ -130,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench-ab", description=__doc__.split("\n")[0])
     parser.add_argument("base", help="the commit to compare this checkout with (a hash, a tag, HEAD~3)")
     parser.add_argument("--pairs", type=int, default=8, help="counted rounds (each: one run of each version)")
+    parser.add_argument("--full", action="store_true", help="full refreshes from an empty work area")
     args = parser.parse_args(argv)
     base_commit = _git("rev-parse", "--short", args.base)
     head = PROJECT_ROOT
@@ -140,17 +146,26 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([sys.executable, "-m", "compileall", "-q", "pipelines"], cwd=head, check=True)
     print(f"preparing the code at {base_commit} …", flush=True)
     base = checkout(base_commit, AB_DIR / "base")
-    print("preparing a warm national site (one full refresh) …", flush=True)
-    warm_site(raw, base, AB_DIR / "site")
     sites = {"base": AB_DIR / "site-base", "head": AB_DIR / "site-head"}
-    for site in sites.values():
-        clone_site(AB_DIR / "site", site)
-    shutil.rmtree(AB_DIR / "site")
+    if args.full:
+        for site in sites.values():
+            shutil.rmtree(site, ignore_errors=True)
+            shutil.copytree(raw, site / "inbox", copy_function=os.link)
+    else:
+        print("preparing a warm national site (one full refresh) …", flush=True)
+        warm_site(raw, base, AB_DIR / "site")
+        for site in sites.values():
+            clone_site(AB_DIR / "site", site)
+        shutil.rmtree(AB_DIR / "site")
     codes = {"base": base, "head": head}
     samples: dict[str, dict[str, list[float]]] = {v: {"seconds": [], "cpu": []} for v in codes}
-    for round_ in range(args.pairs + 1):
-        when = time.time()  # the same file, received at the same moment, at both sites (reporting_completeness)
+    for round_ in range(1 if args.full else 0, args.pairs + 1):
         for site in sites.values():
+            if args.full:  # nothing built, cached or published: the refresh reads and builds everything
+                for part in ("work", "marts"):
+                    shutil.rmtree(site / part, ignore_errors=True)
+                continue
+            when = time.time()  # the same file, received at the same moment, at both sites (reporting_completeness)
             os.utime(corrected_register(raw, site / "inbox", round_ + 1), (when, when))
         order = ["base", "head"] if round_ % 2 else ["head", "base"]
         timed = {version: refresh(codes[version], sites[version]) for version in order}
@@ -167,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         sites["head"] / "marts" / "warehouse.duckdb"
     )
     results = {
+        "measured": "full refresh" if args.full else "one corrected register",
         "base": base_commit,
         "head": head_label,
         **summary(samples),
@@ -177,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     (BENCH_DIR / "ab.json").write_text(json.dumps(results, indent=2) + "\n")
     print(
-        f"one corrected register, {base_commit} → {head_label}: median {results['base_median_s']} → "
+        f"{results['measured']}, {base_commit} → {head_label}: median {results['base_median_s']} → "
         f"{results['head_median_s']} s; pairwise ratio {results['pairwise_ratio']} "
         f"(CPU {results['pairwise_cpu_ratio']}; the checkout faster in {results['head_faster_in']}); "
         f"same marts: {'yes' if same else 'NO'}"
