@@ -236,3 +236,29 @@ def test_the_walkers_quick_column_number_test_never_misses_a_column_number_row()
             assert could_be_column_numbers(row), row
     assert not could_be_column_numbers(rows[14])  # a data row stops the quick test
     assert header_tail_kind(rows[0]) == "numbers" and header_tail_kind(rows[10]) == "units"
+
+
+def test_legal_form_from_a_name_is_the_first_listed_phrase_that_opens_it():
+    """`_type_from_name` (one pattern) decides as a loop over the code list's phrases in order would."""
+    import random
+
+    from pipelines.ingest.config import CONFIG_DIR, load_dataset_config
+    from pipelines.ingest.projects import ProjectsParser
+    from pipelines.ingest.provinces import resolver
+    from pipelines.ingest.text import fold
+
+    parser = ProjectsParser(load_dataset_config("projects", CONFIG_DIR), resolver(CONFIG_DIR / "provinces.yaml"))
+    phrases = parser.config.values["beneficiary_type"]
+
+    def first_phrase(name):
+        folded = fold(name)
+        return next((code for phrase, code in phrases if folded == phrase or folded.startswith(phrase + " ")), None)
+
+    rng = random.Random(2)
+    words = sorted({w for phrase, _ in phrases for w in phrase.split()}) + ["x", "Công", "TNHH", "-", "HTX"]
+    seen = set()
+    for _ in range(20_000):
+        name = rng.choice([" ", "  ", "-", "."]).join(rng.choice(words) for _ in range(rng.randint(0, 6)))
+        assert parser._type_from_name(name) == first_phrase(name), name
+        seen.add(first_phrase(name))
+    assert len(seen) >= 5  # several legal forms, and names with none, were met

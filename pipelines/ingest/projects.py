@@ -8,6 +8,7 @@ the reasons that stop it.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from .privacy import mask_text
 from .row_context import RowContext
@@ -153,9 +154,14 @@ class ProjectsParser(RegisterParser):
             )
 
     def _type_from_name(self, name: str) -> str | None:
-        """The legal form that opens a name ("Công ty TNHH…", "HTX…", "Hộ kinh doanh…")."""
-        folded = fold(name)
-        for phrase, code in self.config.values["beneficiary_type"]:
-            if folded == phrase or folded.startswith(phrase + " "):
-                return code
-        return None
+        """The legal form that opens a name ("Công ty TNHH…", "HTX…", "Hộ kinh doanh…"): the first phrase of
+        the code list, in its order, that is the whole folded name or its first words."""
+        match = self._opening_phrase.match(fold(name))
+        return self.config.values["beneficiary_type"][match.lastindex - 1][1] if match else None
+
+    @cached_property
+    def _opening_phrase(self) -> re.Pattern:
+        # one group per phrase, tried in the list's order (a phrase not followed by a space or the end is
+        # passed over for the next, as a loop over the phrases would)
+        phrases = "|".join(f"({re.escape(phrase)})" for phrase, _ in self.config.values["beneficiary_type"])
+        return re.compile(f"(?:{phrases})(?: |$)")
