@@ -160,13 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     codes = {"base": base, "head": head}
     samples: dict[str, dict[str, list[float]]] = {v: {"seconds": [], "cpu": []} for v in codes}
     for round_ in range(1 if args.full else 0, args.pairs + 1):
+        when = time.time()  # the same file, received at the same moment, at both sites (reporting_completeness)
         for site in sites.values():
             if args.full:  # nothing built, cached or published: the refresh reads and builds everything
                 for part in ("work", "marts"):
                     shutil.rmtree(site / part, ignore_errors=True)
-                continue
-            when = time.time()  # the same file, received at the same moment, at both sites (reporting_completeness)
-            os.utime(corrected_register(raw, site / "inbox", round_ + 1), (when, when))
+            else:
+                os.utime(corrected_register(raw, site / "inbox", round_ + 1), (when, when))
         order = ["base", "head"] if round_ % 2 else ["head", "base"]
         timed = {version: refresh(codes[version], sites[version]) for version in order}
         label = "not counted (a first build)" if round_ == 0 else f"{round_}/{args.pairs}"
