@@ -127,7 +127,20 @@ class SheetResult:
         return self.table is not None or self.info is not None
 
 
-class RecordList(Sequence):
+class _ReadAsDicts(Sequence):
+    """Records that are dicts only when someone asks for them (tests, validate): `_list` makes them."""
+
+    def _list(self) -> list[dict]:
+        raise NotImplementedError
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __iter__(self):
+        return iter(self._list())
+
+
+class RecordList(_ReadAsDicts):
     """A file's records as they are read, in row order: single records (dicts) and batches read column
     by column (field → values), which become one Arrow table (`arrow`) without a dict per row."""
 
@@ -178,12 +191,6 @@ class RecordList(Sequence):
 
     def __len__(self) -> int:
         return self._rows
-
-    def __getitem__(self, index):
-        return self._list()[index]
-
-    def __iter__(self):
-        return iter(self._list())
 
 
 @dataclass
@@ -247,7 +254,7 @@ class RecordKey(NamedTuple):
         return (self.province_code, self.province_code_2025, self.year)
 
 
-class ArrowRecords(Sequence):
+class ArrowRecords(_ReadAsDicts):
     """A file's records held as an Arrow table, read as dicts only when someone asks (tests, validate).
 
     Its row count and its keys (the distinct province, 2025 province and year, with their rows: what
@@ -314,12 +321,6 @@ class ArrowRecords(Sequence):
 
     def __len__(self) -> int:
         return self._num_rows
-
-    def __getitem__(self, index):
-        return self._list()[index]
-
-    def __iter__(self):
-        return iter(self._list())
 
     def __getstate__(self):
         return {"table": self.table, "keys": self._keys}  # never the dicts
