@@ -115,6 +115,19 @@ def clone_site(site: Path, copy: Path) -> None:
             shutil.copytree(site / part, copy / part, symlinks=True)
 
 
+def prepare_round(raw: Path, sites: list[Path], n: int, full: bool) -> None:
+    """What both sites receive before a round: with `full`, nothing built, cached or published (the refresh
+    reads and builds everything); else the n-th corrected register, received at the same moment at both
+    (its time is published, in reporting_completeness: the marts of the two versions must be equal)."""
+    when = time.time()
+    for site in sites:
+        if full:
+            for part in ("work", "marts"):
+                shutil.rmtree(site / part, ignore_errors=True)
+        else:
+            os.utime(corrected_register(raw, site / "inbox", n), (when, when))
+
+
 def summary(samples: dict[str, dict[str, list[float]]]) -> dict:
     """Medians of each version, and the median of the pairwise ratios (head ÷ base) of the counted
     rounds: below 1, the checkout is faster."""
@@ -160,13 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     codes = {"base": base, "head": head}
     samples: dict[str, dict[str, list[float]]] = {v: {"seconds": [], "cpu": []} for v in codes}
     for round_ in range(1 if args.full else 0, args.pairs + 1):
-        when = time.time()  # the same file, received at the same moment, at both sites (reporting_completeness)
-        for site in sites.values():
-            if args.full:  # nothing built, cached or published: the refresh reads and builds everything
-                for part in ("work", "marts"):
-                    shutil.rmtree(site / part, ignore_errors=True)
-            else:
-                os.utime(corrected_register(raw, site / "inbox", round_ + 1), (when, when))
+        prepare_round(raw, list(sites.values()), round_ + 1, full=args.full)
         order = ["base", "head"] if round_ % 2 else ["head", "base"]
         timed = {version: refresh(codes[version], sites[version]) for version in order}
         label = "not counted (a first build)" if round_ == 0 else f"{round_}/{args.pairs}"

@@ -1,5 +1,7 @@
 """bench/ab.py (`make bench-ab`): a change is judged on pairs of runs of the same round, not on medians."""
 
+import time
+
 from bench.ab import summary
 
 
@@ -14,3 +16,26 @@ def test_the_pairwise_ratio_compares_runs_of_the_same_round():
     assert result["pairwise_ratio"] == 0.9
     assert result["pairwise_cpu_ratio"] == 0.9
     assert result["head_faster_in"] == "5 of 5 pairs"
+
+
+def test_both_sites_receive_the_corrected_register_at_one_moment(tmp_path, monkeypatch):
+    """Its time is published (reporting_completeness): two moments would make the versions' marts differ."""
+    import bench.ab as ab
+
+    def register(raw, target_raw, n):
+        target = target_raw / f"register-{n}.xlsx"
+        target.write_bytes(b"x")
+        time.sleep(0.02)  # writing a workbook takes time: the second site's copy is written later
+        return target
+
+    monkeypatch.setattr(ab, "corrected_register", register)
+    sites = [tmp_path / "base", tmp_path / "head"]
+    for site in sites:
+        (site / "inbox").mkdir(parents=True)
+    ab.prepare_round(tmp_path, sites, 3, full=False)
+    times = {(site / "inbox" / "register-3.xlsx").stat().st_mtime_ns for site in sites}
+    assert len(times) == 1
+    for site in sites:
+        (site / "work").mkdir()
+    ab.prepare_round(tmp_path, sites, 4, full=True)
+    assert not any((site / "work").exists() for site in sites)
