@@ -171,3 +171,26 @@ def test_records_read_by_columns_and_one_by_one_keep_row_order_and_totals():
         by_rows.add({"amount": v, "count": 3})
     by_columns.add_columns({"amount": values, "count": [3] * len(values)}, len(values))
     assert by_rows.overall == by_columns.overall and by_rows.rows == by_columns.rows
+
+
+def test_memo_reads_equal_values_of_different_types_apart():
+    """1, 1.0 and True are equal keys but not equal cells (clean(1.0) is '1.0'), nor is a str subclass a str."""
+    from pipelines.ingest.columnar import memo_map
+
+    class Text(str):
+        pass
+
+    seen = []
+    values = ["a", Text("a"), None, 1, 1.0, True, "a", 1]
+    assert memo_map(lambda v: (seen.append(v), type(v).__name__)[1], values) == [
+        "str",
+        "Text",
+        "NoneType",
+        "int",
+        "float",
+        "bool",
+        "str",
+        "int",
+    ]
+    assert len(seen) == 6  # each distinct (type, value) read once
+    assert memo_map(str.upper, ["a", "b", "a"]) == ["A", "B", "A"]

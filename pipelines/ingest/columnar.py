@@ -67,7 +67,8 @@ def memo_map(read: Callable[[object], object], values) -> list:
     """[read(v) for v in values], each distinct value (by type and value) read once, in the order they
     first appear. The loops are the interpreter's own (map, zip, dict.fromkeys): a column of 20,000
     cells costs a few milliseconds beside the reading of its distinct values."""
-    if len(set(map(type, values)) - _NEVER_EQUAL) <= 1:  # no two types whose values can be equal
+    others = set(map(type, values)) - _NEVER_EQUAL
+    if len(others) <= 1 and not any(issubclass(t, str) for t in others):  # no two types with equal values
         memo = {value: read(value) for value in dict.fromkeys(values)}
         return list(map(memo.__getitem__, values))
     keys = list(zip(map(type, values), values))  # 1, 1.0 and True are equal keys but not equal cells
