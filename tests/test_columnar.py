@@ -193,4 +193,5 @@ def test_memo_reads_equal_values_of_different_types_apart():
         "int",
     ]
     assert len(seen) == 6  # each distinct (type, value) read once
+    assert memo_map(lambda v: type(v).__name__, ["a", Text("a"), None]) == ["str", "Text", "NoneType"]
     assert memo_map(str.upper, ["a", "b", "a"]) == ["A", "B", "A"]
