@@ -215,12 +215,7 @@ class ParsedFile:
                 s.info = describe_table(s.table)
                 s.table = None
         if schema is not None and not isinstance(self.records, ArrowRecords):
-            records = self.records
-            if isinstance(records, RecordList):
-                table = records.arrow(schema)
-            else:  # a plain list of dicts
-                table = pa.Table.from_pylist(list(records), schema=schema)
-            self.records = ArrowRecords(table)
+            self.records = ArrowRecords(self.records.arrow(schema))
         return self
 
 

@@ -360,20 +360,19 @@ class RegisterParser(FieldReaders):
         n = len(rows)
         columns["source_sheet"] = [table.sheet.name] * n
         columns["source_row"] = [table.data_start + offset + 1 for offset, _ in rows]
-        dropped = []
+        dropped = set()
         for i, good in enumerate(vouched):
             if good:
                 continue
             offset, row = rows[i]
             record = self._read_one(offset, row, table, ctx, result)
             if record is None:
-                dropped.append(i)
+                dropped.add(i)
                 continue
             for name, values in columns.items():
                 values[i] = record.get(name)
         if dropped:
-            keep = set(range(n)).difference(dropped)
-            columns = {name: [v for i, v in enumerate(values) if i in keep] for name, values in columns.items()}
+            columns = {name: [v for i, v in enumerate(values) if i not in dropped] for name, values in columns.items()}
             n -= len(dropped)
         result.records.extend_columns(columns, n)
         totals.add_columns(columns, n)
