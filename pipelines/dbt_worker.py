@@ -6,9 +6,10 @@ The worker is started by `warm_up` (kc refresh, once it knows something may have
 for runs started by Dagster itself) and given its one build by `build`: the dbt arguments on its
 standard input, a line of JSON on its standard output for each node as dbt finishes it (so that the
 refresh records it in Dagster while dbt goes on), and its reply when dbt has finished, its DuckDB
-connection closed (so that publication can open the build database). Everything each node did is in
-dbt's `run_results.json`. The worker never opens the build database before it is asked to build:
-ingestion writes it meanwhile.
+connection closed (so that publication can open the build database). Those lines are the only thing on
+its standard output: what dbt prints (its errors) goes to standard error (`_take_stdout` says why).
+Everything each node did is in dbt's `run_results.json`. The worker never opens the build database
+before it is asked to build: ingestion writes it meanwhile.
 
 Run as `python -m pipelines.dbt_worker TARGET PARENT_PID` in the build folder, where profiles.yml's
 relative path names the build database, without KC_BUILD_DB (profiles.yml says why).
@@ -84,7 +85,7 @@ class DbtWorker:
     def build(self, args: list[str]) -> Iterator[dict | Reply]:
         """Run `dbt <args>`: each node's result as dbt finishes it, then the Reply when dbt has finished
         (dbt's failure, or the worker's death, is in it)."""
-        reply, printed = None, []
+        reply = None
         try:
             self.process.stdin.write(json.dumps(args) + "\n")
             self.process.stdin.close()
@@ -94,13 +95,9 @@ class DbtWorker:
                     yield json.loads(line[len(NODE) :])
                 elif line.startswith(REPLY):
                     reply = line
-                else:
-                    printed.append(line)
         except (BrokenPipeError, OSError):
             pass
         code = self.process.wait()
-        for line in printed:  # what dbt itself printed (errors: it runs --quiet)
-            print(line, file=sys.stderr)
         if reply is None:
             yield Reply(False, f"the dbt process stopped without an answer (exit code {code})")
         else:
@@ -156,9 +153,32 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+def _take_stdout():
+    """The worker's standard output for its own lines alone; whatever else the process prints (dbt's
+    logger, on threads of its own) goes to standard error from now on. A shared stream mixed them: a node's
+    line and dbt's error about another node, written at the same moment, made one line that was no longer
+    JSON, and the refresh failed on it instead of reporting the failing check."""
+    sys.stdout.flush()
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # at the descriptor, so that nothing, whenever it took hold of stdout, still writes here
+    return answers
+
+
+_answers = None  # the worker's standard output (_take_stdout)
+_sending = threading.Lock()  # dbt finishes nodes on several threads: one whole line at a time
+
+
+def _send(line: str) -> None:
+    with _sending:
+        _answers.write(line + "\n")
+        _answers.flush()
+
+
 def main(target: Path, parent: int) -> int:
     """In the worker: import dbt, parse the project, wait for the build's arguments, build, close."""
+    global _answers
     _die_with(parent)
+    _answers = _take_stdout()
     from dbt.cli.main import dbtRunner
 
     common = dbt_arguments(target)
@@ -175,11 +195,8 @@ def main(target: Path, parent: int) -> int:
         reply = {"success": bool(outcome.success), "error": str(outcome.exception) if outcome.exception else None}
     finally:
         _close_duckdb()
-    print(REPLY + json.dumps(reply), flush=True)
+    _send(REPLY + json.dumps(reply))
     return 0
-
-
-_printing = threading.Lock()  # dbt finishes nodes on several threads: one line at a time
 
 
 def _report_finished(event) -> None:
@@ -196,8 +213,7 @@ def _report_finished(event) -> None:
             "unchanged": unchanged(result.adapter_response),
         }
     )
-    with _printing:
-        print(line, flush=True)
+    _send(line)
 
 
 def unchanged(adapter_response) -> bool:

@@ -552,3 +552,42 @@ def test_the_dbt_worker_reports_each_node_as_dbt_finishes_it(warehouse, tmp_path
     assert isinstance(reply, dbt_worker.Reply) and reply.success, reply
     assert [(i["unique_id"].split(".")[0], i["status"]) for i in items] == [("model", "success"), ("test", "pass")]
     assert items[0]["unique_id"] == "model.khuyencong.stg_plans" and items[0]["execution_time"] > 0
+
+
+_WORKER_WITH_NOISE = """
+import logging, sys, threading
+from pipelines import dbt_worker
+
+if sys.argv[1] == "own-stdout":
+    dbt_worker._answers = dbt_worker._take_stdout()
+else:  # the worker as it was: its lines on the stdout everything else printed to
+    dbt_worker._answers = sys.stdout
+logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+
+
+def noise():  # as dbt's logger on its threads: errors printed while nodes finish
+    for i in range(2000):
+        print("dbt says", i, end="", flush=True)
+        logging.getLogger("dbt").error("Failure in test %s", i)
+
+
+threads = [threading.Thread(target=noise) for _ in range(2)]
+threads += [threading.Thread(target=lambda: [dbt_worker._send(dbt_worker.NODE + '{"n": %d}' % i) for i in range(2000)])]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+dbt_worker._send(dbt_worker.REPLY + '{"success": true, "error": null}')
+"""
+
+
+def test_the_dbt_workers_answers_stay_whole_whatever_dbt_prints():
+    """dbt prints its errors on its own threads while the worker sends a line for each finished node: the
+    refresh must read every node's line whole (CI once failed on a line that was a node's JSON followed
+    by dbt's text). With "shared" instead of "own-stdout" (the worker as it was) this test fails."""
+    result = subprocess.run(
+        [sys.executable, "-c", _WORKER_WITH_NOISE, "own-stdout"], capture_output=True, text=True, check=True
+    )
+    expected = [f'kc-dbt-node: {{"n": {i}}}' for i in range(2000)] + ['kc-dbt-worker: {"success": true, "error": null}']
+    assert result.stdout.splitlines() == expected
+    assert result.stderr.count("Failure in test") == 4000
