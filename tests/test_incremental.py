@@ -97,6 +97,30 @@ def test_a_changed_file_under_the_same_name_is_read_again(tmp_path):
     assert (summary.files_read, summary.files_cached) == (1, 2)
 
 
+def test_the_cache_keeps_only_what_the_last_refresh_asked_for(tmp_path):
+    """After a refresh the parse cache holds one entry (summary and records) per file of the inbox: a
+    changed file's old entry, a removed file's and anything else left there are pruned."""
+    raw = _inbox(tmp_path)
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    ingest(paths)
+
+    def entries():
+        return sorted(p.relative_to(paths.parse_cache) for p in paths.parse_cache.rglob("*") if p.is_file())
+
+    first = entries()
+    assert len(first) == 6 and {p.suffix for p in first} == {".pickle", ".arrow"}
+    (paths.parse_cache / "ab").mkdir(exist_ok=True)
+    (paths.parse_cache / "ab" / "left-by-an-older-version.pickle").write_bytes(b"old")
+    (paths.parse_cache / "stray").write_bytes(b"")
+    ingest(paths)
+    assert entries() == first  # nothing read again, nothing else kept
+    _register(raw / "projects" / "soc-trang" / "2019.xlsx", "TỈNH SÓC TRĂNG", 301, 1_590_000_000)
+    (raw / "projects" / "bac-ninh" / "2019.csv").unlink()
+    ingest(paths)
+    after = entries()
+    assert len(after) == 4 and len(set(after) & set(first)) == 2  # Hậu Giang's entry kept, Sóc Trăng's new
+
+
 def test_the_cache_key_follows_code_configuration_and_limits(tmp_path):
     config = tmp_path / "config"
     shutil.copytree(CONFIG_DIR, config)

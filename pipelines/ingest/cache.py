@@ -172,11 +172,24 @@ class ParseCache:
 
     def prune(self) -> int:
         """Remove entries this refresh did not ask for (files gone or changed, older fingerprints)."""
+        # os.scandir and names as text: Path.rglob and a Path per entry took 0.15-0.2 s of every refresh
+        # on the national inbox's 4,000 entries (a corrected register's refresh is about 10 s)
+        used = {str(path) for path in self.used}
         removed = 0
-        if not self.root.exists():
-            return removed
-        for entry in self.root.rglob("*"):
-            if entry.is_file() and entry not in self.used:
-                entry.unlink(missing_ok=True)
-                removed += 1
+        stack = [str(self.root)]
+        while stack:
+            try:
+                listing = os.scandir(stack.pop())
+            except FileNotFoundError:
+                continue
+            with listing:
+                for entry in listing:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif entry.path not in used:
+                        try:
+                            os.unlink(entry.path)
+                        except FileNotFoundError:
+                            continue
+                        removed += 1
         return removed
