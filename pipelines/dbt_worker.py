@@ -7,9 +7,9 @@ for runs started by Dagster itself) and given its one build by `build`: the dbt 
 standard input, a line of JSON on its standard output for each node as dbt finishes it (so that the
 refresh records it in Dagster while dbt goes on), and its reply when dbt has finished, its DuckDB
 connection closed (so that publication can open the build database). Those lines are the only thing on
-its standard output: what dbt prints (its errors) goes to standard error (`_take_stdout` says why).
-Everything each node did is in dbt's `run_results.json`. The worker never opens the build database
-before it is asked to build: ingestion writes it meanwhile.
+its standard output: what dbt prints (its errors) goes to standard error (`_take_stdout` says why),
+which the refresh relays to its own. Everything each node did is in dbt's `run_results.json`. The
+worker never opens the build database before it is asked to build: ingestion writes it meanwhile.
 
 Run as `python -m pipelines.dbt_worker TARGET PARENT_PID` in the build folder, where profiles.yml's
 relative path names the build database, without KC_BUILD_DB (profiles.yml says why).
@@ -79,8 +79,12 @@ class DbtWorker:
             env=environment,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
+        # what dbt prints (its standard error, `_take_stdout`) is written to this process's standard error
+        # as it comes, where the running step's log captures it
+        threading.Thread(target=_relay, args=(self.process.stderr,), name="dbt's output", daemon=True).start()
 
     def build(self, args: list[str]) -> Iterator[dict | Reply]:
         """Run `dbt <args>`: each node's result as dbt finishes it, then the Reply when dbt has finished
@@ -107,6 +111,12 @@ class DbtWorker:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+def _relay(stream) -> None:
+    for line in stream:
+        sys.stderr.write(line)
+        sys.stderr.flush()
 
 
 _warm: DbtWorker | None = None

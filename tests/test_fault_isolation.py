@@ -130,4 +130,5 @@ def test_a_failing_warehouse_check_names_the_source_rows_and_publishes_nothing(t
     result = kc(env, "refresh")
     assert result.returncode == 1
     assert "accepted_values(program_level) at projects/soc-trang/2019.xlsx row 4" in result.stderr, result.stderr
+    assert "Failure in test stg_projects_rules" in result.stderr  # and dbt's own report of it
     assert (tmp_path / "marts" / "warehouse.duckdb").read_bytes() == published
