@@ -115,8 +115,11 @@ class DbtWorker:
 
 def _relay(stream) -> None:
     for line in stream:
-        sys.stderr.write(line)
-        sys.stderr.flush()
+        try:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        except (OSError, ValueError):  # nobody reads this process's standard error any more (or it closed)
+            pass
 
 
 _warm: DbtWorker | None = None
