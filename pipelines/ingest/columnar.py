@@ -105,7 +105,7 @@ def record_rows(parser: RegisterParser, table: Table, rows: list[list], numeric:
     unresolved = range(n)
     for column in grid[:width] if cols else grid:
         values = column if len(unresolved) == n else [column[i] for i in unresolved]
-        if not any(issubclass(t, str) for t in set(map(type, values))):
+        if not _holds_text(values):
             continue  # no text in this column (row numbers, amounts): no label here
         texts = memo_map(_label_text, values)
         still = []
@@ -136,6 +136,11 @@ def record_rows(parser: RegisterParser, table: Table, rows: list[list], numeric:
     return plain
 
 
+def _holds_text(values: list) -> bool:
+    """Some value is text (a str, or a subclass of it)."""
+    return any(issubclass(t, str) for t in set(map(type, values)))
+
+
 def _any_filled(grid: list[tuple], columns: list[int]) -> list[bool]:
     """For each row: some cell of `columns` holds a value that is not blank."""
     n = len(grid[0]) if grid else 0
@@ -144,7 +149,7 @@ def _any_filled(grid: list[tuple], columns: list[int]) -> list[bool]:
         if c >= len(grid):
             continue
         column = grid[c]
-        if any(issubclass(t, str) for t in set(map(type, column))):
+        if _holds_text(column):
             this = [value is not None and (not isinstance(value, str) or bool(value.strip())) for value in column]
         else:
             this = [value is not None for value in column]
