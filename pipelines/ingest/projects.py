@@ -164,4 +164,4 @@ class ProjectsParser(RegisterParser):
         # one group per phrase, tried in the list's order (a phrase not followed by a space or the end is
         # passed over for the next, as a loop over the phrases would)
         phrases = "|".join(f"({re.escape(phrase)})" for phrase, _ in self.config.values["beneficiary_type"])
-        return re.compile(f"(?:{phrases})(?: |$)")
+        return re.compile(f"(?:{phrases})(?: |\\Z)")  # \Z: the very end ($ would also allow a final newline)
