@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 import xlsxwriter
 
 from pipelines.ingest import differential, legacy
@@ -133,6 +134,23 @@ def test_differential_check_catches_a_columnar_slip(tmp_path, monkeypatch):
     monkeypatch.setattr(CensusParser, "record_columns", slipped)
     found = differential.difference(path, "census/soc-trang/2018/dieu-tra.xlsx", "census", CONFIG)
     assert found is not None and "commune_key" in found
+
+
+def test_a_field_the_columnar_reading_leaves_out_is_never_lost_silently(tmp_path, monkeypatch):
+    """A row read one by one puts its values in the batch's columns: a field the batch has no column for
+    stops the reading loudly rather than vanishing from the records."""
+    _messy_census(tmp_path / "census" / "soc-trang" / "2018" / "dieu-tra.xlsx")
+    original = CensusParser.record_columns
+
+    def short(self, rows, ctx):
+        columns, vouched = original(self, rows, ctx)
+        del columns["industry"]
+        return columns, vouched
+
+    monkeypatch.setattr(CensusParser, "record_columns", short)
+    found = [f for f in discover(tmp_path) if f.relative.endswith("dieu-tra.xlsx")][0]
+    with pytest.raises(RuntimeError, match="industry"):  # in a refresh: the reader fails, the file is refused
+        parse_file(found, CONFIG)
 
 
 def test_columnar_reading_equals_the_row_walker_on_every_demo_file(demo_inbox):

@@ -369,6 +369,9 @@ class RegisterParser(FieldReaders):
             if record is None:
                 dropped.add(i)
                 continue
+            if not record.keys() <= columns.keys():  # a field the batch lacks would be lost without a word
+                missing = sorted(record.keys() - columns.keys())
+                raise RuntimeError(f"{type(self).__name__}.record_columns gives no {missing}")
             for name, values in columns.items():
                 values[i] = record.get(name)
         if dropped:
