@@ -14,6 +14,7 @@ kc serve [--host H] [--port P] [--log-file F]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -56,6 +57,18 @@ POSTGRES_STORAGE = """storage:
 """
 
 
+def _sqlite_event_log(home: Path) -> str:
+    """Without PostgreSQL: Dagster's SQLite storage in `home`, with the event log's database connections
+    kept open between events (pipelines/dagster_storage.py says why)."""
+    runs = json.dumps(str(home.resolve() / "history" / "runs"))
+    return f"""event_log_storage:
+  module: pipelines.dagster_storage
+  class: KeptOpenSqliteEventLogStorage
+  config:
+    base_dir: {runs}
+"""
+
+
 def dagster_home() -> Path:
     """A persistent Dagster instance, so that runs started by kc are recorded and visible in the UI: in
     SQLite under it, or in PostgreSQL when KC_POSTGRES_URL is set. A dagster.yaml written by kc follows
@@ -63,7 +76,7 @@ def dagster_home() -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    wanted = DAGSTER_YAML + (POSTGRES_STORAGE if postgres_url() else "")
+    wanted = DAGSTER_YAML + (POSTGRES_STORAGE if postgres_url() else _sqlite_event_log(home))
     if not config.exists() or (config.read_text().startswith("# Written by kc") and config.read_text() != wanted):
         config.write_text(wanted)
     return home
