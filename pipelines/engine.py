@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
+from .ingest.discover import file_stamp
 from .settings import DBT_PROJECT_DIR, Paths
 
 ALL = "*"
@@ -87,7 +88,7 @@ def project_fingerprint(config_dir: Path, limits) -> str:
 
 
 def stamp(st: os.stat_result) -> list[int]:
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
+    return list(file_stamp(st))
 
 
 def files_digest(fingerprint: str, signatures: dict[str, str]) -> str:

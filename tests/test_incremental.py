@@ -97,6 +97,48 @@ def test_a_changed_file_under_the_same_name_is_read_again(tmp_path):
     assert (summary.files_read, summary.files_cached) == (1, 2)
 
 
+def test_a_file_rewritten_under_the_same_size_time_and_inode_is_read_again(tmp_path):
+    """Its bytes are not hashed again when its stamp is the same; a rewrite in place that keeps the
+    size and sets the modification time back still changes the stamp (its change time)."""
+    raw = _inbox(tmp_path)
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    ingest(paths)
+    csv = raw / "projects" / "bac-ninh" / "2019.csv"
+    before, text = csv.stat(), csv.read_text(encoding="utf-8")
+    changed = text.replace("150.000.000", "160.000.000")
+    assert len(changed.encode()) == len(text.encode())
+    with csv.open("r+", encoding="utf-8") as f:  # in place: the same inode
+        f.write(changed)
+    os.utime(csv, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = csv.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    summary = ingest(paths)
+    assert (summary.files_read, summary.files_changed) == (1, 1)
+    budget = (
+        duckdb.connect(str(paths.build_db), read_only=True)
+        .execute("SELECT local_budget_vnd FROM raw.projects WHERE source_file = 'projects/bac-ninh/2019.csv'")
+        .fetchall()
+    )
+    assert budget == [(160_000_000,)]
+
+
+def test_only_files_whose_stamp_changed_are_hashed(tmp_path, monkeypatch):
+    from pipelines.ingest import discover
+
+    raw = _inbox(tmp_path)
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    hashed, real = [], discover.sha256_of
+    monkeypatch.setattr(discover, "sha256_of", lambda path: hashed.append(path.name) or real(path))
+    ingest(paths)
+    assert len(hashed) == 3
+    hashed.clear()
+    ingest(paths)
+    assert hashed == []
+    _correct(raw)
+    ingest(paths)
+    assert hashed == ["2019-da-sua.xlsx"]
+
+
 def test_the_cache_keeps_only_what_the_last_refresh_asked_for(tmp_path):
     """After a refresh the parse cache holds one entry (summary and records) per file of the inbox: a
     changed file's old entry, a removed file's and anything else left there are pruned."""

@@ -159,7 +159,9 @@ def ingest(
     warm_up()  # the readers' fork server loads while the inbox is listed and the cache consulted
     fingerprint = project_fingerprint(config_dir, limits)
     state = BuildState.load(paths) if incremental else BuildState()
-    found = discover(paths.raw_dir)
+    # a file refused for a reason of the moment is looked at afresh
+    known = {rel: (f["stamp"], f["sha256"]) for rel, f in state.files.items() if not f.get("read_again")}
+    found = discover(paths.raw_dir, known)
     outcomes = [FileOutcome(f) for f in found]
     _mark_duplicates(outcomes)
     cache = ParseCache(paths.parse_cache, config_dir, limits) if use_cache else None
