@@ -68,3 +68,30 @@ def test_path_is_the_last_resort():
 
 def test_unknown_province_is_none():
     assert resolver(CONFIG).resolve("Tỉnh Không Có", 2020, whole=True) is None
+
+
+def test_a_text_naming_two_provinces_resolves_the_same_in_every_process():
+    """Names are looked for longest first; two of one length ('Tuyên Quang', 'Thái Nguyên') were in the
+    order of a set, which changes with each process's hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from pathlib import Path; from pipelines.ingest.provinces import resolver; "
+        f"r = resolver(Path({str(CONFIG)!r})); "
+        "print(r.old.phrases, r.new.phrases, r.resolve('Tuyên Quang, Thái Nguyên', 2020, whole=False))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    answers = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(answers) == 1

@@ -32,16 +32,18 @@ class Province:
 class _Names:
     """Folded names of one generation, longest first so 'Bà Rịa - Vũng Tàu' wins over parts."""
 
-    def __init__(self, frame, abbreviations: dict[str, str] | None = None):
+    def __init__(self, rows, abbreviations: dict[str, str] | None = None):
         self.by_compact: dict[str, str] = {}
         phrases = []
-        for row in frame.itertuples():
-            for name in (row.province_name, row.province_full_name):
-                self.by_compact[compact(name)] = row.province_code
-                phrases.append((fold(row.province_name), row.province_code))
+        for row in rows:
+            for name in (row["province_name"], row["province_full_name"]):
+                self.by_compact[compact(name)] = row["province_code"]
+                phrases.append((fold(row["province_name"]), row["province_code"]))
         for abbr, code in (abbreviations or {}).items():
             self.by_compact.setdefault(compact(abbr), code)
-        self.phrases = sorted(set(phrases), key=lambda p: -len(p[0]))
+        # longest first; among names of one length, in a fixed order (a set's order changes from process to
+        # process with the hash seed, and so would the province of a text that holds two such names)
+        self.phrases = sorted(set(phrases), key=lambda p: (-len(p[0]), p))
 
     def exact(self, text: str) -> str | None:
         """A whole cell or path segment that is a name: 'T. Sóc Trăng', 'soc-trang', 'ST'."""
@@ -62,34 +64,35 @@ class _Names:
 
 class ProvinceResolver:
     def __init__(self, config_path: Path):
-        # imported here: the reference data needs pandas and vietnamadminunits (0.6 s), which only the
-        # reader processes need, not the refresh process that imports this module for its types
+        # imported here: only the reader processes need the reference data, not the refresh process that
+        # imports this module for its types
         from .. import reference
 
         config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-        self.old = _Names(reference.provinces_pre2025(), config.get("abbreviations", {}))
-        self.new = _Names(reference.provinces_2025())
-        mapping = reference.province_mapping()
-        self.old_to_new = dict(zip(mapping.province_code, mapping.province_code_2025))
+        self.old = _Names(reference.province_rows_pre2025(), config.get("abbreviations", {}))
+        self.new = _Names(reference.province_rows_2025())
+        self.old_to_new = {r["province_code"]: r["province_code_2025"] for r in reference.province_mapping_rows()}
         self.new_to_olds: dict[str, list[str]] = {}
         for old, new in self.old_to_new.items():
             self.new_to_olds.setdefault(new, []).append(old)
         # Places are compared with their tones (name_key: case, spacing, NFC/NFD and tone placement
         # ignored): folded, "Xã Mỹ Thọ" (Đồng Tháp) would read as "Mỹ Tho" (Tiền Giang).
-        self.districts = self._places_by_unit(reference.district_names_pre2025(), "district_name")
-        self.communes = self._places_by_unit(reference.communes_pre2025(), "commune_name")
+        self.districts = self._places_by_unit(reference.district_name_rows_pre2025(), "district_name")
+        self.communes = self._places_by_unit(reference.commune_rows_pre2025(), "commune_name")
         # a 2025 commune or ward → the old provinces it was formed from (a register of 2025 names them)
         wards: dict[str, set[tuple[str, str]]] = {}
-        for unit, name, old in reference.wards_2025().itertuples(index=False):
+        for unit, name, old in reference.ward_rows_2025():
             wards.setdefault(unit, set()).add((name_key(name), old))
         self.wards_2025 = {unit: sorted(pairs) for unit, pairs in wards.items()}
-        old_names = reference.provinces_pre2025()
-        self.old_name_phrase = {r.province_code: name_key(r.province_name) for r in old_names.itertuples()}
+        self.old_name_phrase = {
+            r["province_code"]: name_key(r["province_name"]) for r in reference.province_rows_pre2025()
+        }
 
-    def _places_by_unit(self, frame, column: str) -> dict[str, list[tuple[str, str]]]:
+    def _places_by_unit(self, rows, column: str) -> dict[str, list[tuple[str, str]]]:
         """2025 unit → [(place key, old province code)] for the districts or communes of its old provinces."""
         places: dict[str, set[tuple[str, str]]] = {}
-        for code, name in zip(frame["province_code"], frame[column]):
+        for row in rows:
+            code, name = row["province_code"], row[column]
             name = re.sub(
                 r"\s*\([^)]*\)\s*$", "", name if isinstance(name, str) else ""
             )  # "Cao Lãnh (Thành phố)": its kind
