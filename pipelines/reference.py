@@ -4,9 +4,8 @@ Nothing here is typed by hand: upgrading the package refreshes the reference. Th
 three tables (raw.ref_provinces_pre2025, raw.ref_provinces_2025, raw.ref_province_mapping) and
 the province resolver (ingest/provinces.py) uses the same rows.
 
-Each table is built as rows (`*_rows`: tuples of dicts, no pandas) and offered as a pandas frame for
-the warehouse and the demo generator. The readers' fork server builds the resolver from the rows,
-without importing pandas: its first reader is ready 0.4 s after it starts instead of 0.7 s.
+Each table is built as rows (`*_rows`: tuples of dicts) and offered as a pandas frame for the
+warehouse and the demo generator; the resolver reads the rows.
 """
 
 from __future__ import annotations

@@ -104,6 +104,25 @@ def test_the_fork_server_is_stopped_after_reading_and_started_again_for_the_next
     shut_down()
 
 
+def test_a_reader_imports_nothing_the_fork_server_has_not(demo_inbox):
+    """Each reader is forked warm: reading a project register, a census and a CSV imports no module the
+    fork server did not import once for all (pandas, which pyarrow imports when it converts Python values,
+    cost each of the national inbox's readers 0.3 s when the server no longer imported it)."""
+    from pipelines.ingest import sandbox
+    from tests.reader_probe import modules_imported_by_reading
+
+    files = [f.relative for f in discover(demo_inbox) if f.dataset in ("projects", "census", "outcomes")]
+    kinds = {Path(f).suffix for f in files} | {f.split("/")[0] for f in files}
+    assert {".xlsx", ".csv", "projects", "census", "outcomes"} <= kinds
+    warm_up()
+    try:
+        with sandbox._context().Pool(1) as pool:
+            imported = pool.apply(modules_imported_by_reading, (files, str(demo_inbox)))
+    finally:
+        shut_down()
+    assert [m for m in imported if not m.startswith("encodings.")] == []  # a codec for a zip's names: cheap
+
+
 @pytest.mark.slow
 def test_refresh_over_a_hostile_inbox_exits_0_loads_the_good_and_stays_under_2_gib(tmp_path, hostile_dir):
     raw = tmp_path / "raw"

@@ -4,6 +4,14 @@ Loading the dataset configurations and the province resolver (vietnamadminunits)
 reading a typical file; done here, each forked reader inherits them instead of redoing them.
 """
 
+# What the readers import lazily, imported once here rather than by each forked reader: pyarrow imports
+# pandas the first time it converts Python values (about 0.3 s a reader: the national inbox's full
+# refresh took about 1.18 x as long when the server did not have it), and grouping a file's records by
+# province and year loads Arrow's query engine with its datasets and file systems (25 ms a reader).
+# tests/test_hostile_files.py holds that reading imports nothing more.
+import pandas  # noqa: F401
+import pyarrow.acero  # noqa: F401
+
 from ..datasets import NAMES as DATASETS
 from . import parse  # noqa: F401  (the code every reader runs)
 from .config import CONFIG_DIR, load_dataset_config
