@@ -6,7 +6,7 @@ reading a typical file; done here, each forked reader inherits them instead of r
 
 # What the readers import lazily, imported once here rather than by each forked reader: pyarrow imports
 # pandas the first time it converts Python values (about 0.3 s a reader: the national inbox's full
-# refresh took about 1.18 x as long when the server did not have it), and grouping a file's records by
+# refresh took 1.11 x as long when the server did not import it), and grouping a file's records by
 # province and year loads Arrow's query engine with its datasets and file systems (25 ms a reader).
 # tests/test_hostile_files.py holds that reading imports nothing more.
 import pandas  # noqa: F401
