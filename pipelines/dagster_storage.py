@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +41,10 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
-        # a forked child must not use its parent's SQLite connections: it opens its own
-        os.register_at_fork(after_in_child=self._forget_engines)
+        # a forked child must not use its parent's SQLite connections: it opens its own (the hook holds
+        # the storage weakly: hooks cannot be removed, and a process may open many instances)
+        kept = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (storage := kept()) and storage._forget_engines())
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
