@@ -92,7 +92,7 @@ docs: setup
 HOST ?= 127.0.0.1
 PORT ?= 3000
 dagster: setup
-	DAGSTER_HOME=$(CURDIR)/.dagster $(VENV)/bin/python -c "from pipelines.cli import dagster_home; dagster_home()"
+	DAGSTER_HOME=$(CURDIR)/.dagster $(VENV)/bin/python -c "from pipelines.cli import dagster_home; dagster_home(create=True)"
 	DAGSTER_HOME=$(CURDIR)/.dagster $(VENV)/bin/dagster dev -m pipelines.definitions -h $(HOST) -p $(PORT)
 
 clean:

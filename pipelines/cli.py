@@ -69,16 +69,24 @@ def _sqlite_event_log(home: Path) -> str:
 """
 
 
-def dagster_home() -> Path:
+def dagster_home(create: bool = False) -> Path:
     """A persistent Dagster instance, so that runs started by kc are recorded and visible in the UI: in
     SQLite under it, or in PostgreSQL when KC_POSTGRES_URL is set. A dagster.yaml written by kc follows
-    the settings; one written by hand is left alone. `make dagster` prepares it too, before `dagster dev`."""
+    the settings; one written by hand is left alone. `make dagster` prepares it too, before `dagster dev`.
+
+    `create`: its databases are created now, before a webserver and a daemon start together (two
+    processes creating the schedule database at once can each stamp its schema version, and then no
+    process can open the instance)."""
     home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     wanted = DAGSTER_YAML + (POSTGRES_STORAGE if postgres_url() else _sqlite_event_log(home))
     if not config.exists() or (config.read_text().startswith("# Written by kc") and config.read_text() != wanted):
         config.write_text(wanted)
+    if create:
+        from dagster import DagsterInstance
+
+        DagsterInstance.from_config(str(home)).dispose()
     return home
 
 
@@ -467,7 +475,7 @@ def cmd_status(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import serve
 
-    home = dagster_home()
+    home = dagster_home(create=True)
     log_file = Path(args.log_file).expanduser().resolve() if args.log_file else home / "logs" / "kc-serve.log"
     return serve(home, args.host, args.port, log_file)
 

@@ -60,9 +60,12 @@ def test_dagster_dev_loads_the_code_location_without_the_venv_on_path(tmp_path):
         or "/usr/bin:/bin"
     )
     env["DAGSTER_HOME"] = str(tmp_path / "dagster")
-    # as `make dagster` does: the instance's settings written by kc
+    # as `make dagster` does: the instance's settings written by kc, its databases created
     subprocess.run(
-        [sys.executable, "-c", "from pipelines.cli import dagster_home; dagster_home()"], env=env, cwd=ROOT, check=True
+        [sys.executable, "-c", "from pipelines.cli import dagster_home; dagster_home(create=True)"],
+        env=env,
+        cwd=ROOT,
+        check=True,
     )
     dagster = Path(sys.executable).with_name("dagster")
     server = subprocess.Popen(

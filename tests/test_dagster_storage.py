@@ -139,3 +139,15 @@ def test_only_a_few_engines_are_kept(tmp_path, monkeypatch):
             run = instance.create_run_for_job(job)
             instance.report_engine_event("an event", run)
         assert len(instance.event_log_storage._engines) == dagster_storage.KEPT_ENGINES
+
+
+def test_kc_serve_and_make_dagster_create_the_instance_databases_before_starting(tmp_path, monkeypatch):
+    """The webserver and the daemon start together: two processes creating the schedule database at once
+    stamped its schema version twice, and no process could open the instance after that."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.delenv("KC_POSTGRES_URL", raising=False)
+    dagster_home()
+    assert not (tmp_path / "schedules").exists()  # writing the settings creates nothing
+    dagster_home(create=True)
+    for database in ("history/runs.db", "history/runs/index.db", "schedules/schedules.db"):
+        assert (tmp_path / database).is_file(), database
