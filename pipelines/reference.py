@@ -41,10 +41,10 @@ def _converter() -> dict:
     return json.loads((_DATA / "converter_2025.json").read_text(encoding="utf-8"))
 
 
-def _frame(rows, columns: list[str] | None = None) -> pd.DataFrame:
+def _frame(rows) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame(list(rows), columns=columns)
+    return pd.DataFrame(list(rows))
 
 
 _PROVINCES = (
@@ -145,7 +145,3 @@ def district_names_pre2025() -> pd.DataFrame:
 
 def communes_pre2025() -> pd.DataFrame:
     return _frame(commune_rows_pre2025())
-
-
-def wards_2025() -> pd.DataFrame:
-    return _frame(ward_rows_2025(), ["province_code_2025", "ward_name", "province_code"])

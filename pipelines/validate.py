@@ -87,10 +87,10 @@ def _read(path: Path, dataset: str | None, limits) -> tuple[FileOutcome, str]:
 
 
 def _province_names() -> dict[str, str]:
-    from .reference import provinces_2025, provinces_pre2025
+    from .reference import province_rows_2025, province_rows_pre2025
 
-    names = dict(zip(provinces_pre2025()["province_code"], provinces_pre2025()["province_name"]))
-    names.update({f"2025:{c}": n for c, n in zip(provinces_2025()["province_code"], provinces_2025()["province_name"])})
+    names = {r["province_code"]: r["province_name"] for r in province_rows_pre2025()}
+    names.update({f"2025:{r['province_code']}": r["province_name"] for r in province_rows_2025()})
     return names
 
 
