@@ -11,6 +11,8 @@ import duckdb
 import pytest
 
 from pipelines.ingest import discover as discover_module
+from pipelines.ingest import sandbox
+from pipelines.ingest.cache import Spooled
 from pipelines.ingest.discover import FoundFile, discover
 from pipelines.ingest.limits import Limits
 from pipelines.ingest.parse import CHANGED_WHILE_READ, parse_file
@@ -350,3 +352,17 @@ def test_crafted_personal_data_reaches_no_file_the_refresh_writes(tmp_path):
     for text in (result.stdout + result.stderr, status.stdout + status.stderr):
         found += [("output", n) for n in crafted if n in _digits(text)]
     assert len(written) > 20 and not found, found
+
+
+def test_a_reader_that_cannot_write_its_records_to_the_spool_sends_them(tmp_path):
+    """A full disk (or a spool gone) when a reader would write a file's records: they go through the pipe
+    as before, and the file loads."""
+    path = _register(tmp_path / "raw" / "projects" / "hau-giang" / "2019.xlsx")
+    found = discover(tmp_path / "raw")[0]
+    outcome = parse_file(found, limits=Limits())
+    rows = outcome.parsed.records.table.to_pylist()
+    sent = sandbox._spooled(outcome, tmp_path / "no-such-spool", 0)
+    assert sent.parsed.records.loader is None and sent.parsed.records.table.to_pylist() == rows
+    spooled = sandbox._spooled(parse_file(found, limits=Limits()), tmp_path, 0)
+    assert isinstance(spooled.parsed.records.loader, Spooled)
+    assert spooled.parsed.records.table.to_pylist() == rows and path.exists()

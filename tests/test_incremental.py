@@ -13,6 +13,7 @@ from dagster import AssetKey, DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 
 from pipelines import dbt_worker
+from pipelines.ingest import cache as cache_module
 from pipelines.ingest.cache import fingerprint
 from pipelines.ingest.config import CONFIG_DIR
 from pipelines.ingest.limits import Limits
@@ -161,6 +162,31 @@ def test_the_cache_keeps_only_what_the_last_refresh_asked_for(tmp_path):
     ingest(paths)
     after = entries()
     assert len(after) == 4 and len(set(after) & set(first)) == 2  # Hậu Giang's entry kept, Sóc Trăng's new
+
+
+def test_readers_hand_over_their_records_as_cache_files(tmp_path, monkeypatch):
+    """A reader writes the records it read into the cache's spool and the refresh process moves the file
+    into its cache entry: it neither receives the records through the pipe nor writes them again. The raw
+    tables are those of a refresh without the cache (records sent through the pipe), and the spool is
+    left empty; a file a reader left there (killed while writing) is pruned."""
+    raw = _inbox(tmp_path)
+    piped = Paths(raw, tmp_path / "marts-piped", tmp_path / "work-piped")
+    ingest(piped, use_cache=False)
+    paths = Paths(raw, tmp_path / "marts", tmp_path / "work")
+    (paths.parse_cache / "spool").mkdir(parents=True)
+    (paths.parse_cache / "spool" / ".123-4.arrow.123").write_bytes(b"half")
+
+    def not_here(*_):
+        raise AssertionError("the refresh process wrote records a reader had written")
+
+    monkeypatch.setattr(cache_module, "write_records", not_here)  # this process only: readers are forked apart
+    summary = ingest(paths)
+    assert summary.files_read == 3
+    assert _raw_tables(paths) == _raw_tables(piped)
+    assert list((paths.parse_cache / "spool").iterdir()) == []
+    assert len(list(paths.parse_cache.rglob("*.arrow"))) == 3
+    assert ingest(paths, incremental=False).files_cached == 3  # the moved files load as cache entries
+    assert _raw_tables(paths) == _raw_tables(piped)
 
 
 def test_the_cache_key_follows_code_configuration_and_limits(tmp_path):

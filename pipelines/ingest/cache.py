@@ -50,6 +50,37 @@ class DamagedEntry(Exception):
         self.relative = relative
 
 
+def write_records(path: Path, table: pa.Table) -> None:
+    """A file's records as the cache keeps them: Arrow IPC, sealed with its checksum, written whole."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    _write_whole(path, _sealed(sink.getvalue().to_pybytes()))
+
+
+def read_records(path: Path) -> pa.Table:
+    """The records `write_records` wrote; OSError, ValueError or ArrowException when they are not whole."""
+    return pa.ipc.open_file(pa.py_buffer(_verified(path.read_bytes()))).read_all()
+
+
+class Spooled:
+    """The records of a file a reader process has just read, which it wrote to the cache's spool folder
+    (`write_records`) rather than send them through its pipe: `put` moves the file into its entry. Sending
+    them cost the reader its pickling and the refresh process the unpickling and the writing again (about
+    2.5 s of CPU in a national full refresh)."""
+
+    portable = True  # sent from the reader to the refresh process as it is (ArrowRecords.__getstate__)
+
+    def __init__(self, path: Path, relative: str):
+        self.path, self.relative = path, relative
+
+    def __call__(self) -> pa.Table:
+        try:
+            return read_records(self.path)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise DamagedEntry(self.relative) from exc
+
+
 class _Detached:
     """The records of a cache summary: their row count and keys, the table being in the `.arrow` file."""
 
@@ -141,8 +172,7 @@ class ParseCache:
 
     def _records(self, entry: Path, records_file: Path, relative: str) -> pa.Table:
         try:
-            payload = _verified(records_file.read_bytes())
-            return pa.ipc.open_file(pa.py_buffer(payload)).read_all()
+            return read_records(records_file)
         except (OSError, ValueError, pa.ArrowException) as exc:
             self._forget(entry)
             self.damaged += 1
@@ -152,21 +182,32 @@ class ParseCache:
         entry.unlink(missing_ok=True)
         entry.with_suffix(".arrow").unlink(missing_ok=True)
 
+    @property
+    def spool(self) -> Path:
+        """Where reader processes write the records they read (`Spooled`); what is left there (a reader
+        killed while writing) is pruned."""
+        return self.root / "spool"
+
     def put(self, outcome: FileOutcome) -> None:
         found = outcome.found
+        records = outcome.parsed.records if outcome.parsed else None
+        spooled = records.loader if isinstance(records, ArrowRecords) else None
+        spooled = spooled if isinstance(spooled, Spooled) else None
         if not outcome.cacheable or found.sha256 is None or found.problem:
+            if spooled is not None:  # kept in memory, not in the cache: its spool file is pruned
+                _ = records.table
             return
         entry = self._entry(found)
         records_file = entry.with_suffix(".arrow")
         self.used.update((entry, records_file))
         entry.parent.mkdir(parents=True, exist_ok=True)
         summary = outcome
-        records = outcome.parsed.records if outcome.parsed else None
         if isinstance(records, ArrowRecords):
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_file(sink, records.table.schema) as writer:
-                writer.write_table(records.table)
-            _write_whole(records_file, _sealed(sink.getvalue().to_pybytes()))
+            if spooled is not None:
+                os.replace(spooled.path, records_file)  # whole, as the reader wrote it whole
+                records.load_with(lambda: self._records(entry, records_file, found.relative))
+            else:
+                write_records(records_file, records.table)
             summary = replace(outcome, parsed=replace(outcome.parsed, records=_Detached(len(records), records.keys())))
         # without the file's description: `get` is given it (rebuilding its Path was a third of loading the
         # national inbox's 2,075 summaries, every refresh)

@@ -276,6 +276,15 @@ class ArrowRecords(_ReadAsDicts):
             self._table = self._load()
         return self._table
 
+    @property
+    def loader(self):
+        """What loads the table when it is asked for; None once it is loaded (or given)."""
+        return self._load if self._table is None else None
+
+    def load_with(self, load) -> None:
+        """The table, not loaded yet, is loaded by `load` (its file moved)."""
+        self._load = load
+
     def keys(self) -> list[RecordKey]:
         """One RecordKey per distinct province-year of the records."""
         if self._keys is None:
@@ -318,8 +327,11 @@ class ArrowRecords(_ReadAsDicts):
         return self._num_rows
 
     def __getstate__(self):
+        if self._table is None and getattr(self._load, "portable", False):
+            # a loader that names a file (a reader's records in the spool): sent as it is, not loaded
+            return {"load": self._load, "rows": self._num_rows, "keys": self._keys}
         return {"table": self.table, "keys": self._keys}  # never the dicts
 
     def __setstate__(self, state):
-        self._table, self._keys, self._load, self._rows = state["table"], state.get("keys"), None, None
-        self._num_rows = self._table.num_rows
+        self._table, self._keys, self._load, self._rows = state.get("table"), state.get("keys"), state.get("load"), None
+        self._num_rows = self._table.num_rows if self._table is not None else state["rows"]

@@ -117,7 +117,13 @@ def _read(outcomes: list[FileOutcome], cache: ParseCache | None, config_dir: Pat
 
         if missing:
             _import_pandas_meanwhile()
-        read = parse_files([outcomes[i].found for i in missing], config_dir, limits, on_file=received)
+        read = parse_files(
+            [outcomes[i].found for i in missing],
+            config_dir,
+            limits,
+            on_file=received,
+            spool=cache.spool if cache else None,
+        )
     for i, outcome in zip(missing, read):
         outcomes[i] = outcome
     return len(missing)

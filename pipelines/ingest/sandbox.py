@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from .cache import Spooled, write_records
 from .config import CONFIG_DIR
 from .discover import FoundFile
 from .limits import Limits, mib
 from .parse import FileOutcome, parse_file
+from .results import ArrowRecords
 
 _SIGNALS = {
     signal.SIGKILL: "killed",
@@ -83,9 +85,10 @@ def _vm_size() -> int:
     return 0
 
 
-def _child(batch: list[tuple[int, FoundFile]], config_dir: Path, limits: Limits, conn) -> None:
+def _child(batch: list[tuple[int, FoundFile]], config_dir: Path, limits: Limits, conn, spool: Path | None) -> None:
     """In the reader process: bound memory, then parse each file of the batch under its own alarm and
-    send (index, outcome) as soon as it is read, so that the parent always knows which file is in hand."""
+    send (index, outcome) as soon as it is read, so that the parent always knows which file is in hand.
+    With a `spool` folder, the records are written there and the outcome names their file (`_spooled`)."""
     ceiling = _vm_size() + limits.reader_memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     # The modules preloaded by the fork server are there for good: the cycle collector need not walk
@@ -106,12 +109,31 @@ def _child(batch: list[tuple[int, FoundFile]], config_dir: Path, limits: Limits,
                     f"internal error while reading ({type(exc).__name__}: {exc}); please report it with the file"
                 )
             )
+        if spool is not None:
+            outcome = _spooled(outcome, spool, index)
         signal.alarm(0)
         try:
             conn.send((index, outcome))
         except MemoryError:
             conn.send((index, _not_cached(FileOutcome(found).reject(_too_big(limits)))))
     conn.close()
+
+
+def _spooled(outcome: FileOutcome, spool: Path, index: int) -> FileOutcome:
+    """The outcome with its records written to a file of the spool (the parse cache's format), which the
+    refresh process moves into the cache; as it was when they cannot be written there (a full disk):
+    they are then sent through the pipe."""
+    records = outcome.parsed.records if outcome.parsed else None
+    if not outcome.cacheable or not isinstance(records, ArrowRecords) or records.loader is not None:
+        return outcome
+    path = spool / f"{os.getpid()}-{index}.arrow"
+    try:
+        write_records(path, records.table)
+    except OSError:
+        path.unlink(missing_ok=True)
+        return outcome
+    outcome.parsed.records = ArrowRecords.deferred(len(records), records.keys(), Spooled(path, outcome.found.relative))
+    return outcome
 
 
 def _not_cached(outcome: FileOutcome) -> FileOutcome:
@@ -205,10 +227,12 @@ class _Reader:
     since: float
 
     @classmethod
-    def start(cls, ctx, files: list[FoundFile], batch: list[int], config_dir: Path, limits: Limits) -> _Reader:
+    def start(
+        cls, ctx, files: list[FoundFile], batch: list[int], config_dir: Path, limits: Limits, spool: Path | None
+    ) -> _Reader:
         receive, send = ctx.Pipe(duplex=False)
         process = ctx.Process(
-            target=_child, args=([(i, files[i]) for i in batch], config_dir, limits, send), daemon=True
+            target=_child, args=([(i, files[i]) for i in batch], config_dir, limits, send, spool), daemon=True
         )
         with _importable_main():
             process.start()
@@ -256,10 +280,15 @@ class _Reader:
 
 
 def parse_files(
-    files: list[FoundFile], config_dir: Path = CONFIG_DIR, limits: Limits | None = None, on_file=None
+    files: list[FoundFile],
+    config_dir: Path = CONFIG_DIR,
+    limits: Limits | None = None,
+    on_file=None,
+    spool: Path | None = None,
 ) -> list[FileOutcome]:
     """parse_file for each file, in bounded reader processes; outcomes in the order given, each also
-    passed to `on_file` as soon as it is known.
+    passed to `on_file` as soon as it is known. With `spool` (the parse cache's), each file's records
+    come as a file there (`cache.Spooled`), which `on_file` must move or load.
 
     A reader that dies or stalls costs only the file it was reading: that file is rejected with the
     reason, and the files of its batch it had not reached yet are read again, each in its own process.
@@ -275,13 +304,15 @@ def parse_files(
     if not todo:
         return results  # type: ignore[return-value]
     ctx = _context()
+    if spool is not None:
+        spool.mkdir(parents=True, exist_ok=True)
     queue = _batches(files, todo, limits)
     workers = max(1, min(limits.reader_processes, multiprocessing.cpu_count(), len(queue)))
     running: list[_Reader] = []
     try:
         while queue or running:
             while queue and len(running) < workers:
-                running.append(_Reader.start(ctx, files, queue.pop(0), config_dir, limits))
+                running.append(_Reader.start(ctx, files, queue.pop(0), config_dir, limits, spool))
             wait([r.receive for r in running] + [r.process.sentinel for r in running], timeout=0.5)
             for reader in list(running):
                 pipe_ok = reader.collect(results, on_file)
