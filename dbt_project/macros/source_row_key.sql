@@ -6,3 +6,12 @@
 {% macro source_row_key() -%}
     md5(concat_ws('|', source_sha256, source_sheet, source_row::varchar))
 {%- endmacro %}
+
+{#
+  The same key as a 128-bit number, for a key that only joins use and nobody reads: a census row's
+  (600,000 of them nationally). Half the bytes of the hexadecimal text, and compared as a number: the
+  census models that join on it took 4.2 s instead of 5.3 s in DuckDB (written and checkpointed).
+#}
+{% macro source_row_number() -%}
+    md5_number(concat_ws('|', source_sha256, source_sheet, source_row::varchar))
+{%- endmacro %}

@@ -6,7 +6,7 @@ with raw_census as (
 
 final as (
     select
-        {{ source_row_key() }} as census_row_key,
+        {{ source_row_number() }} as census_row_key,
         coalesce('pre2025:' || province_code, '2025:' || province_code_2025) as match_scope,
         nullif(trim(facility_code), '') as facility_code,
         {{ code_key('facility_code') }} as facility_code_key,
