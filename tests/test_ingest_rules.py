@@ -2,6 +2,8 @@
 
 import os
 import shutil
+from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -69,3 +71,36 @@ def test_bad_files_are_rejected_with_reasons_and_the_rest_loads(tmp_path):
     assert "not inside a dataset folder" in files["loose.xlsx"][1]
     assert "empty sheet" in files["projects/empty.xlsx"][1]
     assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before  # the inbox is never written
+
+
+def test_a_file_split_evenly_between_two_provinces_is_of_its_first_rows_province():
+    """A file's province-years come in the order its records first show them: a file with as many rows of
+    each of two provinces is attributed to the one its rows start with, every time. (Arrow's grouping gave
+    the groups of a table read in several batches in an order that changed from run to run.)"""
+    import pyarrow as pa
+
+    from pipelines.ingest.discover import FoundFile
+    from pipelines.ingest.parse import FileOutcome
+    from pipelines.ingest.results import ArrowRecords, ParsedFile
+    from pipelines.ingest.run import _supersede
+
+    def outcome(name, batches):
+        schema = pa.schema({"province_code": pa.string(), "province_code_2025": pa.string(), "year": pa.int64()})
+        table = pa.concat_tables(
+            pa.table([codes, [None] * len(codes), [2019] * len(codes)], schema=schema) for codes in batches
+        )
+        found = FoundFile(Path(name), name, "projects", 1, datetime(2020, 1, 1, tzinfo=UTC), name)
+        return FileOutcome(found, parsed=ParsedFile(records=ArrowRecords(table)))
+
+    for _ in range(30):
+        first = outcome("a.xlsx", [["94"]] + [["93"]] * 8 + [["94"]] * 7)
+        second = outcome("b.xlsx", [["93", "93"], ["94"], [None], ["94"], ["30"], ["30"]])
+        assert [(k.province_code, k.rows) for k in first.parsed.records.keys()] == [("94", 8), ("93", 8)]
+        assert [(k.province_code, k.rows) for k in second.parsed.records.keys()] == [
+            ("93", 2),
+            ("94", 2),
+            ("", 1),
+            ("30", 2),
+        ]
+        _supersede([first, second])  # b.xlsx (the later path) takes every province-year: a.xlsx is superseded
+        assert (first.province_code, second.province_code) == ("94", "93")

@@ -6,17 +6,17 @@ reading a typical file; done here, each forked reader inherits them instead of r
 
 # What the readers import lazily, imported once here rather than by each forked reader: pyarrow imports
 # pandas the first time it converts Python values (about 0.3 s a reader: the national inbox's full
-# refresh took 1.11 x as long when the server did not import it), and grouping a file's records by
-# province and year loads Arrow's query engine with its datasets and file systems (25 ms a reader).
-# tests/test_hostile_files.py holds that reading imports nothing more.
+# refresh took 1.11 x as long when the server did not import it). tests/test_hostile_files.py holds
+# that reading imports nothing more.
 import pandas  # noqa: F401
-import pyarrow.acero  # noqa: F401
+import pyarrow
 
 from ..datasets import NAMES as DATASETS
 from . import parse  # noqa: F401  (the code every reader runs)
 from .config import CONFIG_DIR, load_dataset_config
 from .provinces import resolver
 
+pyarrow.table({"warm": ["up", None]})  # the modules pyarrow converts Python values with, imported on first use
 for _dataset in DATASETS:
     load_dataset_config(_dataset, CONFIG_DIR)
 resolver(CONFIG_DIR / "provinces.yaml")

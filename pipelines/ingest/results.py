@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .describe import TableReading, describe_table
 from .table import Table
@@ -286,21 +285,20 @@ class ArrowRecords(_ReadAsDicts):
         self._load = load
 
     def keys(self) -> list[RecordKey]:
-        """One RecordKey per distinct province-year of the records."""
+        """One RecordKey per distinct province-year of the records, in the order the records first show
+        them (so a file split evenly between two provinces is said to be of its first rows' province).
+        Counted in Python: Arrow's grouping loaded its query engine and took about 0.7 ms a file (a
+        tenth of reading an outcome survey), and gave its groups in an order of its own."""
         if self._keys is None:
             table = self.table
-            keys = pa.table(
-                {
-                    "province_code": pc.fill_null(table["province_code"], ""),
-                    "province_code_2025": table["province_code_2025"],
-                    "year": table["year"],
-                }
+            counted = Counter(
+                zip(
+                    ["" if code is None else code for code in table["province_code"].to_pylist()],
+                    table["province_code_2025"].to_pylist(),
+                    table["year"].to_pylist(),
+                )
             )
-            groups = keys.group_by(["province_code", "province_code_2025", "year"]).aggregate([([], "count_all")])
-            self._keys = [
-                RecordKey(g["province_code"], g["province_code_2025"], g["year"], g["count_all"])
-                for g in groups.to_pylist()
-            ]
+            self._keys = [RecordKey(code, code_2025, year, rows) for (code, code_2025, year), rows in counted.items()]
         return self._keys
 
     def without(self, lost: set[tuple]) -> ArrowRecords:
