@@ -129,7 +129,7 @@ def _spooled(outcome: FileOutcome, spool: Path, index: int) -> FileOutcome:
     path = spool / f"{os.getpid()}-{index}.arrow"
     try:
         write_records(path, records.table)
-    except OSError:
+    except (OSError, MemoryError):  # a full disk; a copy over the reader's memory limit: sent as it is
         path.unlink(missing_ok=True)
         return outcome
     outcome.parsed.records = ArrowRecords.deferred(len(records), records.keys(), Spooled(path, outcome.found.relative))
