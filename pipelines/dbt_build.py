@@ -76,8 +76,8 @@ def _result(
     result: dict, manifest: dict, translator, project, selected_assets: set, selected_checks: set
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """What Dagster records of one node dbt finished (`result`: its unique_id, status, execution_time,
-    failures, and whether its table was kept unchanged): a materialization of a model built, a check's
-    result; nothing for a node outside the run's selection or a model that failed."""
+    failures, whether its table was kept unchanged or updated in place): a materialization of a model
+    built, a check's result; nothing for a node outside the run's selection or a model that failed."""
     node = manifest["nodes"].get(result["unique_id"])
     if node is None:
         return
@@ -86,12 +86,15 @@ def _result(
         key = translator.get_asset_key(node)
         if status == "success" and key in selected_assets:
             kept = result.get("unchanged", dbt_worker.unchanged(result.get("adapter_response")))
+            in_place = result.get("in_place", dbt_worker.updated_in_place(result.get("adapter_response")))
             yield MaterializeResult(
                 asset_key=key,
                 metadata={
                     "rebuilt": True,
                     # the same rows as the last build: the table was kept, not written again
                     "unchanged": kept,
+                    # only the rows that changed were deleted and inserted
+                    "updated_in_place": in_place,
                     "seconds": round(result["execution_time"], 3),
                 },
             )

@@ -53,9 +53,12 @@ def dbt_arguments(target: Path) -> list[str]:
 
 
 REPLY = "kc-dbt-worker: "  # the worker's last line of output: its reply, after whatever dbt printed
-# a node dbt has finished: {"unique_id", "status", "execution_time", "failures", "unchanged"}
+# a node dbt has finished: {"unique_id", "status", "execution_time", "failures", "unchanged", "in_place"}
 NODE = "kc-dbt-node: "
-UNCHANGED = "UNCHANGED"  # a model's adapter response when its table was kept (macros/materialization_table.sql)
+# a model's adapter response (macros/materialization_table.sql) when its table was kept as it was, or when
+# only its changed rows were deleted and inserted
+UNCHANGED = "UNCHANGED"
+UPDATED_IN_PLACE = "UPDATED_IN_PLACE"
 
 
 @dataclass
@@ -224,6 +227,7 @@ def _report_finished(event) -> None:
             "execution_time": result.execution_time,
             "failures": result.num_failures,
             "unchanged": unchanged(result.adapter_response),
+            "in_place": updated_in_place(result.adapter_response),
         }
     )
     _send(line)
@@ -233,6 +237,11 @@ def unchanged(adapter_response) -> bool:
     """The model's table was kept as it was: its rows are the last build's (run_results.json's
     adapter_response, or the event's)."""
     return bool(adapter_response) and "code" in adapter_response and adapter_response["code"] == UNCHANGED
+
+
+def updated_in_place(adapter_response) -> bool:
+    """Only the model's changed rows were written: its removed rows deleted, its new rows inserted."""
+    return bool(adapter_response) and "code" in adapter_response and adapter_response["code"] == UPDATED_IN_PLACE
 
 
 def _close_duckdb() -> None:

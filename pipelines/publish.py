@@ -9,9 +9,11 @@ written from the same checkpointed state.
 
 A table is published again only when it changed: each table's content digest (rows, and the sum of a
 hash of every row) is recorded beside each publication (`digests.json`). The new warehouse starts as a
-copy of the previous one, the tables whose digest changed are replaced, and every table of the copy is
-then checked against the build's digest (DuckDB checks its blocks' checksums as it reads them); the
-Parquet file of an unchanged mart is a hard link to the previous one. Without a usable previous
+copy of the previous one, the tables whose digest changed are replaced (a large one of which only a
+few rows changed, the facilities mart after most corrections, is updated in place: those rows deleted
+and inserted), and every table of the copy is then checked against the build's digest (DuckDB checks
+its blocks' checksums as it reads them); the Parquet file of an unchanged mart is a hard link to the
+previous one. Without a usable previous
 publication, or when the copy holds anything else or too much free space, the warehouse is written
 whole. Either way, what is published is checked table by table against the build.
 
@@ -199,8 +201,11 @@ def _fill(con, build: str, tables: list, digests: dict, before: dict | None, tar
             con.execute(f"CREATE SCHEMA published.{schema}")
     con.execute("USE published")
     for schema, table, ddl in tables:
-        if before is not None and before.get(f"{schema}.{table}") == digests[f"{schema}.{table}"]:
+        name = f"{schema}.{table}"
+        if before is not None and before.get(name) == digests[name]:
             continue  # the same rows as in the copied publication
+        if before is not None and name in before and _update_in_place(con, build, name, before[name], ddl):
+            continue  # only its changed rows deleted and inserted
         con.execute(f"DROP TABLE IF EXISTS published.{schema}.{table}")
         con.execute(ddl)  # the declared types and NOT NULL constraints, as dbt's contracts built them
         con.execute(f"INSERT INTO published.{schema}.{table} SELECT * FROM {build}.{schema}.{table}")
@@ -212,6 +217,44 @@ def _fill(con, build: str, tables: list, digests: dict, before: dict | None, tar
     )
     published = _digests(con, "published", list(digests))
     return next((name for name, digest in digests.items() if published.get(name) != digest), None)
+
+
+IN_PLACE_FROM_ROWS = 100_000  # a smaller table is written again whole (0.15 s for the 29,442 projects)
+IN_PLACE_UP_TO = 0.1  # the share of a table's rows that may be removed and added for an update in place
+
+
+def _update_in_place(con, build: str, name: str, before: list, ddl: str) -> bool:
+    """Bring the copied publication's table `name` to the build's by deleting the rows the build no longer
+    holds and inserting the ones it adds, each row known by the hash of its values (the digests' hash).
+    Only for a large table with the same declared types and constraints, of which few rows changed; False
+    (nothing done) otherwise. The digest check of every table that follows (`_fill`) is what tells the
+    result is right: a row held twice in one and once in the other changes no hash's presence but the
+    row count, and then the warehouse is written whole."""
+    rows, _, old_ddl = before
+    if rows < IN_PLACE_FROM_ROWS or old_ddl != ddl:
+        return False
+    con.execute(f"CREATE OR REPLACE TEMP TABLE kc_old_rows AS SELECT hash(t) AS h FROM published.{name} t")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE kc_new_rows AS SELECT hash(t) AS h FROM {build}.{name} t")
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE kc_removed AS SELECT h FROM kc_old_rows ANTI JOIN kc_new_rows USING (h)"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE kc_added AS SELECT h FROM kc_new_rows ANTI JOIN kc_old_rows USING (h)"
+        )
+        removed, added = con.execute(
+            "SELECT (SELECT count(*) FROM kc_removed), (SELECT count(*) FROM kc_added)"
+        ).fetchone()
+        if removed + added > IN_PLACE_UP_TO * rows:
+            return False
+        con.execute(f"DELETE FROM published.{name} t WHERE hash(t) IN (SELECT h FROM kc_removed)")
+        con.execute(
+            f"INSERT INTO published.{name} SELECT * FROM {build}.{name} t WHERE hash(t) IN (SELECT h FROM kc_added)"
+        )
+        return True
+    finally:
+        for temp in ("kc_old_rows", "kc_new_rows", "kc_removed", "kc_added"):
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{temp}")
 
 
 class _Parquet(threading.Thread):

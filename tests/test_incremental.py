@@ -238,8 +238,9 @@ def test_a_large_table_is_kept_when_its_rows_are_unchanged_and_written_when_they
     con.close()
 
     kept = _dbt_build(paths, "stg_projects+", {"keep_unchanged_from_rows": 0})
-    assert kept["stg_projects"] is False and kept["projects"] is False  # changed: written
-    assert kept["facilities"] is True  # no census here: the same (empty) table, kept
+    # changed: written (one row of three removed: more than the share updated in place)
+    assert kept["stg_projects"] == "written" and kept["projects"] == "written"
+    assert kept["facilities"] == "kept"  # no census here: the same (empty) table, kept
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
         provinces = {r[0] for r in con.execute("SELECT province_code FROM marts.projects").fetchall()}
@@ -248,7 +249,32 @@ def test_a_large_table_is_kept_when_its_rows_are_unchanged_and_written_when_they
         assert ddl.fetchone()[0] == ddl_before  # written with the contract's types and NOT NULL constraints
     finally:
         con.close()
-    assert all(_dbt_build(paths, "stg_projects+", {"keep_unchanged_from_rows": 0}).values())  # nothing changed
+    assert set(_dbt_build(paths, "stg_projects+", {"keep_unchanged_from_rows": 0}).values()) == {"kept"}
+
+
+def test_a_large_table_with_few_changed_rows_is_updated_in_place_as_a_whole_build_would_write_it(tmp_path):
+    """The update in place the table materialization makes when few rows of a census-scale table changed
+    (the facilities mart after a correction), made here for every table (keep_unchanged_from_rows: 0,
+    update_in_place_up_to: 1): the tables hold what a whole build writes, with the same DDL."""
+    raw = _inbox(tmp_path)
+    paths = Paths(raw, tmp_path / "site" / "marts", tmp_path / "site" / "work")
+    _refresh(raw, tmp_path, "site")
+    con = duckdb.connect(str(paths.build_db))
+    con.execute(
+        "UPDATE raw.projects SET project_name = project_name || ' (đính chính)' "
+        "WHERE source_row = (SELECT min(source_row) FROM raw.projects WHERE source_file LIKE 'projects/soc-trang/%') "
+        "AND source_file LIKE 'projects/soc-trang/%'"
+    )
+    con.close()
+
+    how = _dbt_build(paths, "stg_projects+", {"keep_unchanged_from_rows": 0, "update_in_place_up_to": 1})
+    assert how["stg_projects"] == "in place" and how["projects"] == "in place"
+    assert how["funding_by_province_year"] == "kept"  # a project's name: no amount changed
+    in_place = _marts(paths.build_db)
+    assert any("(đính chính)" in str(row) for row in in_place["projects"][1])
+
+    _dbt_build(paths, "stg_projects+", {}, "--full-refresh")  # every table written whole
+    assert in_place == _marts(paths.build_db)
 
 
 def _refresh(raw, root, site):
@@ -268,18 +294,20 @@ def _refresh(raw, root, site):
     return root / site / "marts" / "warehouse.duckdb"
 
 
-def _dbt_build(paths, selection: str, variables: dict) -> dict[str, bool]:
-    """dbt build in the work area's build folder, as the refresh's worker runs it: {model: kept unchanged}."""
+def _dbt_build(paths, selection: str, variables: dict, *extra: str) -> dict[str, str]:
+    """dbt build in the work area's build folder, as the refresh's worker runs it: {model: "kept", "in
+    place" (only its changed rows deleted and inserted) or "written"}."""
     script = (
         "import json, sys\n"
         "from dbt.cli.main import dbtRunner\n"
-        "from pipelines.dbt_worker import unchanged\n"
+        "from pipelines.dbt_worker import unchanged, updated_in_place\n"
         "out = dbtRunner().invoke(sys.argv[1:])\n"
         "assert out.success, out.exception\n"
-        "print(json.dumps({r.node.name: unchanged(r.adapter_response) for r in out.result.results"
+        "how = lambda r: 'kept' if unchanged(r) else 'in place' if updated_in_place(r) else 'written'\n"
+        "print(json.dumps({r.node.name: how(r.adapter_response) for r in out.result.results"
         " if r.node.resource_type == 'model'}))\n"
     )
-    args = ["build", "--select", selection, "--vars", json.dumps(variables)]
+    args = ["build", "--select", selection, "--vars", json.dumps(variables), *extra]
     env = {k: v for k, v in os.environ.items() if k != "KC_BUILD_DB"}
     result = subprocess.run(
         [sys.executable, "-c", script, *args, *dbt_worker.dbt_arguments(paths.work_dir / "dbt")],
@@ -290,6 +318,16 @@ def _dbt_build(paths, selection: str, variables: dict) -> dict[str, bool]:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _marts(db) -> dict:
+    """Every table of the marts schema of `db`, its rows sorted, and its DDL."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = con.execute("SELECT table_name, sql FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()
+        return {name: (ddl, con.execute(f"SELECT * FROM marts.{name} ORDER BY ALL").fetchall()) for name, ddl in tables}
+    finally:
+        con.close()
 
 
 def _published_ddl(db) -> dict:

@@ -107,3 +107,56 @@ def test_a_table_whose_declared_type_changed_is_published_again(site):
     kind = "SELECT data_type FROM information_schema.columns WHERE table_name = 'facilities' AND column_name = 'kind'"
     assert _published(paths, kind) == [("INTEGER",)]
     assert os.stat(_current(paths, "facilities.parquet")).st_nlink == 1
+
+
+def _spy_in_place(monkeypatch) -> list:
+    """What `_update_in_place` answered, table by table, in the publications that follow."""
+    from pipelines import publish as publication
+
+    answers = []
+    real = publication._update_in_place
+
+    def spy(con, build, name, before, ddl):
+        answers.append((name, real(con, build, name, before, ddl)))
+        return answers[-1][1]
+
+    monkeypatch.setattr(publication, "IN_PLACE_FROM_ROWS", 1_000)  # the fixture's facilities: 5,000 rows
+    monkeypatch.setattr(publication, "_update_in_place", spy)
+    return answers
+
+
+def test_a_large_table_with_few_changed_rows_is_updated_in_place(site, monkeypatch):
+    paths = site
+    publish(paths, "run-0001")
+    answers = _spy_in_place(monkeypatch)
+    _build(paths, "UPDATE marts.facilities SET kind = 70 WHERE id IN (3, 4); DELETE FROM marts.facilities WHERE id = 9")
+    _build(paths, "INSERT INTO marts.facilities VALUES (5000, 1)")
+    publish(paths, "run-0002")
+    assert answers == [("marts.facilities", True)]
+    assert _published(paths, "SELECT id, kind FROM marts.facilities WHERE id IN (3, 4, 9, 5000) ORDER BY id") == [
+        (3, 70),
+        (4, 70),
+        (5000, 1),
+    ]
+    assert _published(paths, "SELECT count(*) FROM marts.facilities") == [(5000,)]
+    assert os.stat(_current(paths, "facilities.parquet")).st_nlink == 1  # its Parquet file written again
+
+    answers.clear()  # most rows changed: written whole
+    _build(paths, "UPDATE marts.facilities SET kind = kind + 1 WHERE id % 2 = 0")
+    publish(paths, "run-0003")
+    assert answers == [("marts.facilities", False)]
+    assert _published(paths, "SELECT id FROM marts.facilities WHERE kind = 71") == [(4,)]
+
+
+def test_an_update_in_place_that_misses_a_row_held_twice_is_caught_and_written_whole(site, monkeypatch):
+    """A row the build holds twice and the publication once has a hash that both hold: nothing to delete
+    or insert; the digest check after it (row counts) finds the difference, and the warehouse is written
+    whole."""
+    paths = site
+    publish(paths, "run-0001")
+    answers = _spy_in_place(monkeypatch)
+    _build(paths, "INSERT INTO marts.facilities SELECT * FROM marts.facilities WHERE id = 11")
+    publish(paths, "run-0002")
+    assert answers == [("marts.facilities", True)]  # it did what the hashes said…
+    assert _published(paths, "SELECT count(*) FROM marts.facilities WHERE id = 11") == [(2,)]  # …and was caught
+    assert _published(paths, "SELECT count(*) FROM marts.facilities") == [(5001,)]

@@ -1,14 +1,21 @@
 {#-
   dbt-duckdb's table materialization, with one change for incremental refreshes: a large table that already
   exists (the build database persists between refreshes; at least var('keep_unchanged_from_rows') rows,
-  the census-scale tables) is first built as a temporary table (in memory) and compared with it. An
-  unchanged table (the same columns, row count and sum of a hash of every row, as publication compares
-  tables) is left as it is: no write to the database file, nothing for its checkpoint, nothing to publish.
-  A changed table is written from the temporary one with the model's contract (declared types, NOT NULL
-  and check constraints, enforced as it is written) and swapped in as dbt-duckdb does. A smaller table is
-  written directly (measured: comparing it costs about what writing it does), and so is every table of a
-  fresh build database (every full build). What this project does not use is left out of dbt-duckdb's
-  version: indexes, grants, persisted docs, foreign keys (they break the swap), DuckLake.
+  the census-scale tables) is first built as a temporary table (in memory) and compared with it, row by
+  row (a 64-bit hash of every row, its values cast to the existing table's declared types, as publication
+  compares tables). Then:
+  - unchanged (the same columns, no row removed or added, the same row count and sum of the hashes): the
+    table is left as it is: no write to the database file, nothing for its checkpoint, nothing to publish;
+  - a few rows changed (removed and added rows at most var('update_in_place_up_to') of its rows: a
+    correction that changes one facility changes a handful of the 555,826): the removed rows are deleted
+    and the added ones inserted, in place, with the model's contract (the table keeps its declared types,
+    NOT NULL and check constraints, enforced as rows are inserted); the result must then hash like the
+    temporary table (row count and sum), or the table is written whole after all;
+  - otherwise it is written whole from the temporary table with the model's contract, and swapped in as
+    dbt-duckdb does.
+  A smaller table is written directly (measured: comparing it costs about what writing it does), and so
+  is every table of a fresh build database (every full build). What this project does not use is left
+  out of dbt-duckdb's version: indexes, grants, persisted docs, foreign keys (they break the swap), DuckLake.
 -#}
 {% materialization table, adapter="duckdb" %}
   {% if config.get('indexes') or config.get('grants') or config.get('persist_docs') %}
@@ -34,17 +41,28 @@
     {% call statement('main') -%}
       {{ create_table_as(True, temp_relation, compiled_code) }}
     {%- endcall %}
-    {%- set unchanged = kc_same_table(existing_relation, temp_relation) -%}
-    {% if unchanged %}
+    {%- set comparison = kc_compare(existing_relation, temp_relation) -%}
+    {% if comparison.unchanged %}
+      {%- set unchanged = true -%}
       {#- what the worker reports to Dagster (run_results.json: adapter_response.code) -#}
       {% do store_raw_result('main', message='UNCHANGED', code='UNCHANGED', rows_affected=none) %}
+    {% elif comparison.in_place and kc_update_in_place(existing_relation, temp_relation, comparison) %}
+      {%- set unchanged = true -%}  {#- no table to swap in: the existing one holds the new rows -#}
+      {% do store_raw_result(
+          'main',
+          message='UPDATED IN PLACE ' ~ comparison.removed ~ ' rows removed, ' ~ comparison.added ~ ' added',
+          code='UPDATED_IN_PLACE',
+          rows_affected=comparison.removed + comparison.added
+      ) %}
     {% else %}
       {% call statement('write_changed') -%}
         {{ create_table_as(False, intermediate_relation, 'select * from ' ~ temp_relation) }}
       {%- endcall %}
     {% endif %}
     {% call statement('drop_temporary') -%}
-      drop table {{ temp_relation }}
+      drop table {{ temp_relation }};
+      drop table if exists {{ temp_relation.identifier }}__old_rows;
+      drop table if exists {{ temp_relation.identifier }}__new_rows
     {%- endcall %}
   {% else %}
     {% call statement('main') -%}
@@ -69,18 +87,27 @@
 {% endmaterialization %}
 
 
-{#- True when `temporary` holds the rows of `existing`: the same column names in the same order, the same
-    row count and the same sum of a 64-bit hash of every row, its values cast to the existing table's
-    declared types (publication's digest, pipelines/publish.py). -#}
-{% macro kc_same_table(existing, temporary) %}
+{#- How the rows of `temporary` differ from those of `existing`: {unchanged, in_place, removed, added}.
+    Each row is known by a 64-bit hash of its values, cast to the existing table's declared types
+    (publication's digest, pipelines/publish.py); the hashes of both tables are kept beside the temporary
+    table (`<temporary>__old_rows`, `__new_rows`) for kc_update_in_place. Unchanged: the same column names
+    in the same order, no hash removed or added, and the same row count and sum of hashes (which also
+    tells a row held twice from one held once). In place: the same columns, and at most
+    var('update_in_place_up_to') of the existing rows removed and added. -#}
+{% macro kc_compare(existing, temporary) %}
   {%- set columns = adapter.get_columns_in_relation(existing) -%}
-  {%- set names = [] -%}
   {%- set casts = [] -%}
   {%- for column in columns -%}
-    {%- do names.append(adapter.quote(column.name)) -%}
     {%- do casts.append('cast(' ~ adapter.quote(column.name) ~ ' as ' ~ column.data_type ~ ') as ' ~ adapter.quote(column.name)) -%}
   {%- endfor -%}
+  {% call statement('hash_rows') -%}
+    create temporary table {{ temporary.identifier }}__old_rows as select hash(e) as h from {{ existing }} e;
+    create temporary table {{ temporary.identifier }}__new_rows as
+      select hash(t) as h from (select {{ casts | join(', ') }} from {{ temporary }}) t
+  {%- endcall %}
   {%- set query -%}
+    with old_rows as (select h from {{ temporary.identifier }}__old_rows),
+    new_rows as (select h from {{ temporary.identifier }}__new_rows)
     select
       (
         select list(column_name order by column_index) from duckdb_columns()
@@ -89,9 +116,47 @@
         select list(column_name order by column_index) from duckdb_columns()
         where database_name = '{{ existing.database }}' and schema_name = '{{ existing.schema }}'
           and table_name = '{{ existing.identifier }}'
-      )
-      and (select (count(*), coalesce(sum(hash(t)), 0)) from (select {{ casts | join(', ') }} from {{ temporary }}) t)
-        = (select (count(*), coalesce(sum(hash(t)), 0)) from (select {{ names | join(', ') }} from {{ existing }}) t)
+      ) as same_columns,
+      (select count(*) from old_rows anti join new_rows using (h)) as removed,
+      (select count(*) from new_rows anti join old_rows using (h)) as added,
+      (select (count(*), coalesce(sum(h), 0)) from old_rows) = (select (count(*), coalesce(sum(h), 0)) from new_rows)
+        as same_digest,
+      (select count(*) from old_rows) as existing_rows
+  {%- endset -%}
+  {%- set row = run_query(query).rows[0] -%}
+  {%- set same_columns, removed, added = row[0], row[1] | int, row[2] | int -%}
+  {{ return({
+      'unchanged': same_columns and removed == 0 and added == 0 and row[3],
+      'in_place': same_columns and removed + added <= var('update_in_place_up_to') * (row[4] | int),
+      'removed': removed,
+      'added': added,
+  }) }}
+{% endmacro %}
+
+
+{#- Delete the rows of `existing` that `temporary` does not hold and insert those it adds (kc_compare's
+    hashes say which), in the model's transaction; true when `existing` then hashes like `temporary`
+    (row count and sum), false when it does not (the table is then written whole instead). -#}
+{% macro kc_update_in_place(existing, temporary, comparison) %}
+  {%- set columns = adapter.get_columns_in_relation(existing) -%}
+  {%- set names = [] -%}
+  {%- set casts = [] -%}
+  {%- for column in columns -%}
+    {%- do names.append(adapter.quote(column.name)) -%}
+    {%- do casts.append('cast(' ~ adapter.quote(column.name) ~ ' as ' ~ column.data_type ~ ') as ' ~ adapter.quote(column.name)) -%}
+  {%- endfor -%}
+  {%- set old_rows = temporary.identifier ~ '__old_rows' -%}
+  {%- set new_rows = temporary.identifier ~ '__new_rows' -%}
+  {% call statement('update_in_place') -%}
+    delete from {{ existing }} e
+    where hash(e) in (select h from {{ old_rows }} anti join {{ new_rows }} using (h));
+    insert into {{ existing }} ({{ names | join(', ') }})
+    select {{ names | join(', ') }} from (select {{ casts | join(', ') }} from {{ temporary }}) t
+    where hash(t) in (select h from {{ new_rows }} anti join {{ old_rows }} using (h))
+  {%- endcall %}
+  {%- set query -%}
+    select (select (count(*), coalesce(sum(hash(e)), 0)) from {{ existing }} e)
+      = (select (count(*), coalesce(sum(h), 0)) from {{ new_rows }})
   {%- endset -%}
   {{ return(run_query(query).columns[0].values()[0]) }}
 {% endmacro %}
