@@ -91,23 +91,24 @@
     Each row is known by a 64-bit hash of its values, cast to the existing table's declared types
     (publication's digest, pipelines/publish.py); the hashes of both tables are kept beside the temporary
     table (`<temporary>__old_rows`, `__new_rows`) for kc_update_in_place. Unchanged: the same column names
-    in the same order, no hash removed or added, and the same row count and sum of hashes (which also
-    tells a row held twice from one held once). In place: the same columns, and at most
-    var('update_in_place_up_to') of the existing rows removed and added. -#}
+    in the same order, the same row count and the same sum of hashes. Otherwise the rows removed and
+    added are counted (the hashes one table holds and the other does not), and the table can be updated
+    in place when it has the same columns and at most var('update_in_place_up_to') of its rows were
+    removed and added. -#}
 {% macro kc_compare(existing, temporary) %}
   {%- set columns = adapter.get_columns_in_relation(existing) -%}
   {%- set casts = [] -%}
   {%- for column in columns -%}
     {%- do casts.append('cast(' ~ adapter.quote(column.name) ~ ' as ' ~ column.data_type ~ ') as ' ~ adapter.quote(column.name)) -%}
   {%- endfor -%}
+  {%- set old_rows = temporary.identifier ~ '__old_rows' -%}
+  {%- set new_rows = temporary.identifier ~ '__new_rows' -%}
   {% call statement('hash_rows') -%}
-    create temporary table {{ temporary.identifier }}__old_rows as select hash(e) as h from {{ existing }} e;
-    create temporary table {{ temporary.identifier }}__new_rows as
+    create temporary table {{ old_rows }} as select hash(e) as h from {{ existing }} e;
+    create temporary table {{ new_rows }} as
       select hash(t) as h from (select {{ casts | join(', ') }} from {{ temporary }}) t
   {%- endcall %}
   {%- set query -%}
-    with old_rows as (select h from {{ temporary.identifier }}__old_rows),
-    new_rows as (select h from {{ temporary.identifier }}__new_rows)
     select
       (
         select list(column_name order by column_index) from duckdb_columns()
@@ -117,17 +118,25 @@
         where database_name = '{{ existing.database }}' and schema_name = '{{ existing.schema }}'
           and table_name = '{{ existing.identifier }}'
       ) as same_columns,
-      (select count(*) from old_rows anti join new_rows using (h)) as removed,
-      (select count(*) from new_rows anti join old_rows using (h)) as added,
-      (select (count(*), coalesce(sum(h), 0)) from old_rows) = (select (count(*), coalesce(sum(h), 0)) from new_rows)
-        as same_digest,
-      (select count(*) from old_rows) as existing_rows
+      (select (count(*), coalesce(sum(h), 0)) from {{ old_rows }})
+        = (select (count(*), coalesce(sum(h), 0)) from {{ new_rows }}) as same_digest,
+      (select count(*) from {{ old_rows }}) as existing_rows
   {%- endset -%}
   {%- set row = run_query(query).rows[0] -%}
-  {%- set same_columns, removed, added = row[0], row[1] | int, row[2] | int -%}
+  {%- set same_columns, rows = row[0], row[2] | int -%}
+  {% if same_columns and row[1] %}
+    {{ return({'unchanged': true, 'in_place': false, 'removed': 0, 'added': 0}) }}
+  {% endif %}
+  {%- set query -%}
+    select
+      (select count(*) from {{ old_rows }} anti join {{ new_rows }} using (h)) as removed,
+      (select count(*) from {{ new_rows }} anti join {{ old_rows }} using (h)) as added
+  {%- endset -%}
+  {%- set row = run_query(query).rows[0] -%}
+  {%- set removed, added = row[0] | int, row[1] | int -%}
   {{ return({
-      'unchanged': same_columns and removed == 0 and added == 0 and row[3],
-      'in_place': same_columns and removed + added <= var('update_in_place_up_to') * (row[4] | int),
+      'unchanged': false,
+      'in_place': same_columns and removed + added <= var('update_in_place_up_to') * rows,
       'removed': removed,
       'added': added,
   }) }}
