@@ -73,9 +73,11 @@ bench: setup
 
 # A change measured: one corrected register, the code at BASE against this checkout, run alternately on two
 # cloned national sites (bench/ab.py; data/bench/ab.json). make bench-ab BASE=<commit> [PAIRS=8] [FULL=1]
-# (FULL=1: full refreshes from an empty work area instead)
+# [CORRECTION=register|facility|census] (FULL=1: full refreshes from an empty work area instead;
+# CORRECTION: what each round brings, see bench/ab.py)
 bench-ab: setup
-	$(VENV)/bin/python -m bench.ab $(BASE) $(if $(PAIRS),--pairs $(PAIRS)) $(if $(FULL),--full)
+	$(VENV)/bin/python -m bench.ab $(BASE) $(if $(PAIRS),--pairs $(PAIRS)) $(if $(FULL),--full) \
+		$(if $(CORRECTION),--correction $(CORRECTION))
 
 # The ministry review notebook, run headless on the published warehouse (after make run / a refresh):
 # data/marts/reports/ministry_review.html, charts embedded. `make report REPORT_LANG=en`: English labels

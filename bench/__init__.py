@@ -245,6 +245,33 @@ def corrected_register(raw: Path, target_raw: Path, n: int) -> Path:
     return target
 
 
+def withdraw_corrections(target_raw: Path) -> None:
+    """The corrected registers taken back out of the inbox: the province's first register counts again
+    (the bench's correction had made its first project's beneficiary match no census facility: it matches
+    again, and one row of the facilities mart changes)."""
+    for corrected in (target_raw / "projects").glob("*/2024/danh-muc-de-an-2024-da-sua-*.xlsx"):
+        corrected.unlink()
+
+
+def corrected_census(raw: Path, target_raw: Path, n: int) -> Path:
+    """Lạng Sơn's 2018 census sent again, corrected: its first facility's name re-typed (a new file that
+    supersedes the last one)."""
+    import openpyxl
+
+    source = raw / "census" / "lang-son" / "2018" / "phieu-dieu-tra-co-so-cnnt-2018.xlsx"
+    workbook = openpyxl.load_workbook(source)
+    sheet = workbook.worksheets[0]
+    for row in sheet.iter_rows():
+        if row[0].value == 1:  # the first facility (STT 1): its name is in the third column
+            row[2].value = f"{row[2].value} (đính chính lần {n})"
+            break
+    else:
+        raise SystemExit(f"no facility row found in {source}")
+    target = target_raw / source.relative_to(raw).with_name(f"phieu-dieu-tra-co-so-cnnt-2018-da-sua-{n}.xlsx")
+    workbook.save(target)
+    return target
+
+
 def _marts_digest(db: Path) -> dict[str, str]:
     """A content digest of every mart (order-independent), to compare two warehouses."""
     con = duckdb.connect(str(db), read_only=True)

@@ -1,7 +1,8 @@
 """`make bench-ab BASE=<commit>` (`python -m bench.ab <commit>`): one corrected register, the code at
 <commit> against this checkout as it is (uncommitted changes included), run in turn. `make bench-ab
 BASE=<commit> FULL=1` (`--full`): full refreshes of the national inbox instead, each from an empty work
-area, as `make bench` times them.
+area, as `make bench` times them. `CORRECTION=facility` (`--correction facility`): each round, a correction
+that changes one row of the facilities mart; `CORRECTION=census`: each round, a corrected census file.
 
 This machine's speed drifts from minute to minute (README, "Performance"): two medians measured a
 quarter of an hour apart differ by more than most changes do. A change is measured here by running the two
@@ -12,7 +13,7 @@ and comparing each pair of runs of the same round: the median of those ratios is
   setup` would); this checkout runs as it is;
 - one warm site (the national inbox, hard-linked; one full refresh with the base code), copied twice;
 - a first round that is not counted: a version whose code differs from the site's builds in full;
-- then `--pairs` rounds: the same corrected register (bench.corrected_register) arrives at both sites,
+- then `--pairs` rounds: the same correction (bench.corrected_register, by default) arrives at both sites,
   and each version's `kc refresh` is timed (wall clock, and the CPU of its whole process tree).
 
 With `--full`, each round refreshes both sites from nothing (no build, no cache, nothing published; the
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from pipelines.settings import PROJECT_ROOT
 
-from . import BENCH_DIR, _marts_digest, corrected_register, inbox
+from . import BENCH_DIR, _marts_digest, corrected_census, corrected_register, inbox, withdraw_corrections
 
 AB_DIR = BENCH_DIR / "ab"
 
@@ -115,15 +116,32 @@ def clone_site(site: Path, copy: Path) -> None:
             shutil.copytree(site / part, copy / part, symlinks=True)
 
 
-def prepare_round(raw: Path, sites: list[Path], n: int, full: bool) -> None:
+#: what each round of `--correction` brings to both sites (besides `--full`)
+CORRECTIONS = {
+    "register": "the n-th corrected project register (the first, not counted, un-links a facility)",
+    "facility": "a corrected register that un-links a facility, then its withdrawal, in turn",
+    "census": "Lạng Sơn's 2018 census sent again with one facility's name re-typed",
+}
+
+
+def prepare_round(raw: Path, sites: list[Path], n: int, full: bool, correction: str = "register") -> None:
     """What both sites receive before a round: with `full`, nothing built, cached or published (the refresh
-    reads and builds everything); else the n-th corrected register, received at the same moment at both
-    (its time is published, in reporting_completeness: the marts of the two versions must be equal)."""
+    reads and builds everything); else the n-th correction (CORRECTIONS), received at the same moment at
+    both (its time is published, in reporting_completeness: the marts of the two versions must be equal)."""
     when = time.time()
+    census = corrected_census(raw, sites[0] / "inbox", n) if correction == "census" and not full else None
     for site in sites:
         if full:
             for part in ("work", "marts"):
                 shutil.rmtree(site / part, ignore_errors=True)
+        elif census is not None:
+            target = site / "inbox" / census.relative_to(sites[0] / "inbox")
+            if target != census:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(census, target)
+            os.utime(target, (when, when))
+        elif correction == "facility" and n % 2 == 0:
+            withdraw_corrections(site / "inbox")
         else:
             os.utime(corrected_register(raw, site / "inbox", n), (when, when))
 
@@ -149,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("base", help="the commit to compare this checkout with (a hash, a tag, HEAD~3)")
     parser.add_argument("--pairs", type=int, default=8, help="counted rounds (each: one run of each version)")
     parser.add_argument("--full", action="store_true", help="full refreshes from an empty work area")
+    parser.add_argument(
+        "--correction",
+        choices=list(CORRECTIONS),
+        default="register",
+        help="what each round brings: " + "; ".join(f"{k}: {v}" for k, v in CORRECTIONS.items()),
+    )
     args = parser.parse_args(argv)
     base_commit = _git("rev-parse", "--short", args.base)
     head = PROJECT_ROOT
@@ -173,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     codes = {"base": base, "head": head}
     samples: dict[str, dict[str, list[float]]] = {v: {"seconds": [], "cpu": []} for v in codes}
     for round_ in range(1 if args.full else 0, args.pairs + 1):
-        prepare_round(raw, list(sites.values()), round_ + 1, full=args.full)
+        prepare_round(raw, list(sites.values()), round_ + 1, full=args.full, correction=args.correction)
         order = ["base", "head"] if round_ % 2 else ["head", "base"]
         timed = {version: refresh(codes[version], sites[version]) for version in order}
         label = "not counted (a first build)" if round_ == 0 else f"{round_}/{args.pairs}"
@@ -189,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         sites["head"] / "marts" / "warehouse.duckdb"
     )
     results = {
-        "measured": "full refresh" if args.full else "one corrected register",
+        "measured": "full refresh" if args.full else f"one correction ({CORRECTIONS[args.correction]})",
         "base": base_commit,
         "head": head_label,
         **summary(samples),

@@ -39,3 +39,42 @@ def test_both_sites_receive_the_corrected_register_at_one_moment(tmp_path, monke
         (site / "work").mkdir()
     ab.prepare_round(tmp_path, sites, 4, full=True)
     assert not any((site / "work").exists() for site in sites)
+
+
+def test_each_round_of_the_facility_and_census_corrections_changes_the_inbox(tmp_path, monkeypatch):
+    """facility: a corrected register, then its withdrawal, in turn; census: a new corrected census file,
+    the same bytes and time at both sites."""
+    import bench.ab as ab
+
+    def register(raw, target_raw, n):
+        target = target_raw / "projects" / "an-giang" / "2024" / f"danh-muc-de-an-2024-da-sua-{n}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"x")
+        return target
+
+    def census(raw, target_raw, n):
+        target = target_raw / "census" / "lang-son" / "2018" / f"phieu-dieu-tra-co-so-cnnt-2018-da-sua-{n}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(f"census {n}".encode())
+        return target
+
+    monkeypatch.setattr(ab, "corrected_register", register)
+    monkeypatch.setattr(ab, "corrected_census", census)
+    sites = [tmp_path / "base", tmp_path / "head"]
+    for site in sites:
+        (site / "inbox").mkdir(parents=True)
+
+    def registers(site):
+        return sorted(p.name for p in (site / "inbox" / "projects").rglob("*.xlsx"))
+
+    ab.prepare_round(tmp_path, sites, 1, full=False, correction="facility")
+    assert all(registers(site) == ["danh-muc-de-an-2024-da-sua-1.xlsx"] for site in sites)
+    ab.prepare_round(tmp_path, sites, 2, full=False, correction="facility")
+    assert all(registers(site) == [] for site in sites)  # withdrawn: the facility is linked again
+    ab.prepare_round(tmp_path, sites, 3, full=False, correction="facility")
+    assert all(registers(site) == ["danh-muc-de-an-2024-da-sua-3.xlsx"] for site in sites)
+
+    ab.prepare_round(tmp_path, sites, 4, full=False, correction="census")
+    copies = [next((site / "inbox" / "census").rglob("*-da-sua-4.xlsx")) for site in sites]
+    assert {c.read_bytes() for c in copies} == {b"census 4"}
+    assert len({c.stat().st_mtime_ns for c in copies}) == 1
