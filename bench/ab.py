@@ -129,21 +129,25 @@ def prepare_round(raw: Path, sites: list[Path], n: int, full: bool, correction: 
     reads and builds everything); else the n-th correction (CORRECTIONS), received at the same moment at
     both (its time is published, in reporting_completeness: the marts of the two versions must be equal)."""
     when = time.time()
-    census = corrected_census(raw, sites[0] / "inbox", n) if correction == "census" and not full else None
-    for site in sites:
-        if full:
+    if full:
+        for site in sites:
             for part in ("work", "marts"):
                 shutil.rmtree(site / part, ignore_errors=True)
-        elif census is not None:
-            target = site / "inbox" / census.relative_to(sites[0] / "inbox")
-            if target != census:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(census, target)
-            os.utime(target, (when, when))
-        elif correction == "facility" and n % 2 == 0:
+        return
+    if correction == "facility" and n % 2 == 0:
+        for site in sites:
             withdraw_corrections(site / "inbox")
-        else:
-            os.utime(corrected_register(raw, site / "inbox", n), (when, when))
+        return
+    # written once and copied: a workbook saved twice may differ in its saving time, and so in its
+    # sha256, which the rows' keys are made from (the two versions' marts would differ)
+    make = corrected_census if correction == "census" else corrected_register
+    written = make(raw, sites[0] / "inbox", n)
+    for site in sites:
+        target = site / "inbox" / written.relative_to(sites[0] / "inbox")
+        if target != written:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(written, target)
+        os.utime(target, (when, when))
 
 
 def summary(samples: dict[str, dict[str, list[float]]]) -> dict:

@@ -18,13 +18,14 @@ def test_the_pairwise_ratio_compares_runs_of_the_same_round():
     assert result["head_faster_in"] == "5 of 5 pairs"
 
 
-def test_both_sites_receive_the_corrected_register_at_one_moment(tmp_path, monkeypatch):
-    """Its time is published (reporting_completeness): two moments would make the versions' marts differ."""
+def test_both_sites_receive_the_same_corrected_register_at_one_moment(tmp_path, monkeypatch):
+    """Its time is published (reporting_completeness) and its sha256 makes its rows' keys: two moments, or
+    two savings of the workbook a second apart, would make the versions' marts differ."""
     import bench.ab as ab
 
     def register(raw, target_raw, n):
         target = target_raw / f"register-{n}.xlsx"
-        target.write_bytes(b"x")
+        target.write_bytes(f"saved at {time.monotonic_ns()}".encode())  # as openpyxl records its saving time
         time.sleep(0.02)  # writing a workbook takes time: the second site's copy is written later
         return target
 
@@ -35,6 +36,7 @@ def test_both_sites_receive_the_corrected_register_at_one_moment(tmp_path, monke
     ab.prepare_round(tmp_path, sites, 3, full=False)
     times = {(site / "inbox" / "register-3.xlsx").stat().st_mtime_ns for site in sites}
     assert len(times) == 1
+    assert len({(site / "inbox" / "register-3.xlsx").read_bytes() for site in sites}) == 1
     for site in sites:
         (site / "work").mkdir()
     ab.prepare_round(tmp_path, sites, 4, full=True)
