@@ -10,8 +10,7 @@ written from the same checkpointed state.
 A table is published again only when it changed: each table's content digest (rows, and the sum of a
 hash of every row) is recorded beside each publication (`digests.json`). The new warehouse starts as a
 copy of the previous one, the tables whose digest changed are replaced (a large one of which only a
-few rows changed, the facilities mart after most corrections, is updated in place: those rows deleted
-and inserted), and every table of the copy is then checked against the build's digest (DuckDB checks
+few rows changed, as after most corrections, is updated in place: those rows deleted and inserted), and every table of the copy is then checked against the build's digest (DuckDB checks
 its blocks' checksums as it reads them); the Parquet file of an unchanged mart is a hard link to the
 previous one. Without a usable previous
 publication, or when the copy holds anything else or too much free space, the warehouse is written
@@ -219,7 +218,7 @@ def _fill(con, build: str, tables: list, digests: dict, before: dict | None, tar
     return next((name for name, digest in digests.items() if published.get(name) != digest), None)
 
 
-IN_PLACE_FROM_ROWS = 100_000  # a smaller table is written again whole (0.15 s for the 29,442 projects)
+IN_PLACE_FROM_ROWS = 20_000  # a smaller table is written again whole (dbt's keep_unchanged_from_rows likewise)
 IN_PLACE_UP_TO = 0.1  # the share of a table's rows that may be removed and added for an update in place
 
 

@@ -1,7 +1,7 @@
 {#-
   dbt-duckdb's table materialization, with one change for incremental refreshes: a large table that already
-  exists (the build database persists between refreshes; at least var('keep_unchanged_from_rows') rows,
-  the census-scale tables) is first built as a temporary table (in memory) and compared with it, row by
+  exists (the build database persists between refreshes; at least var('keep_unchanged_from_rows') rows:
+  at national scale, the census, project and outcome tables) is first built as a temporary table (in memory) and compared with it, row by
   row (a 64-bit hash of every row, its values cast to the existing table's declared types, as publication
   compares tables). Then:
   - unchanged (the same columns, no row removed or added, the same row count and sum of the hashes): the
