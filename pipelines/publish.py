@@ -10,9 +10,10 @@ written from the same checkpointed state.
 A table is published again only when it changed: each table's content digest (rows, and the sum of a
 hash of every row) is recorded beside each publication (`digests.json`). The new warehouse starts as a
 copy of the previous one, the tables whose digest changed are replaced (a large one of which only a
-few rows changed, as after most corrections, is updated in place: those rows deleted and inserted), and every table of the copy is then checked against the build's digest (DuckDB checks
-its blocks' checksums as it reads them); the Parquet file of an unchanged mart is a hard link to the
-previous one. Without a usable previous
+few rows changed, as after most corrections, is updated in place: those rows deleted and inserted),
+and every table of the copy is then checked against the build's digest (DuckDB checks its blocks'
+checksums as it reads them); the Parquet file of an unchanged mart is a hard link to the previous one.
+Without a usable previous
 publication, or when the copy holds anything else or too much free space, the warehouse is written
 whole. Either way, what is published is checked table by table against the build.
 
