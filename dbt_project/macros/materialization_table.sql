@@ -96,17 +96,19 @@
     in place when it has the same columns and at most var('update_in_place_up_to') of its rows were
     removed and added. -#}
 {% macro kc_compare(existing, temporary) %}
-  {%- set columns = adapter.get_columns_in_relation(existing) -%}
+  {%- set names = [] -%}
   {%- set casts = [] -%}
-  {%- for column in columns -%}
+  {%- for column in adapter.get_columns_in_relation(existing) -%}
+    {%- do names.append(adapter.quote(column.name)) -%}
     {%- do casts.append('cast(' ~ adapter.quote(column.name) ~ ' as ' ~ column.data_type ~ ') as ' ~ adapter.quote(column.name)) -%}
   {%- endfor -%}
+  {#- the new rows as the existing table declares them (what kc_update_in_place inserts) -#}
+  {%- set new_as_declared = 'select ' ~ casts | join(', ') ~ ' from ' ~ temporary -%}
   {%- set old_rows = temporary.identifier ~ '__old_rows' -%}
   {%- set new_rows = temporary.identifier ~ '__new_rows' -%}
   {% call statement('hash_rows') -%}
     create temporary table {{ old_rows }} as select hash(e) as h from {{ existing }} e;
-    create temporary table {{ new_rows }} as
-      select hash(t) as h from (select {{ casts | join(', ') }} from {{ temporary }}) t
+    create temporary table {{ new_rows }} as select hash(t) as h from ({{ new_as_declared }}) t
   {%- endcall %}
   {%- set query -%}
     select
@@ -139,6 +141,8 @@
       'in_place': same_columns and removed + added <= var('update_in_place_up_to') * rows,
       'removed': removed,
       'added': added,
+      'columns': names | join(', '),
+      'new_as_declared': new_as_declared,
   }) }}
 {% endmacro %}
 
@@ -147,20 +151,13 @@
     hashes say which), in the model's transaction; true when `existing` then hashes like `temporary`
     (row count and sum), false when it does not (the table is then written whole instead). -#}
 {% macro kc_update_in_place(existing, temporary, comparison) %}
-  {%- set columns = adapter.get_columns_in_relation(existing) -%}
-  {%- set names = [] -%}
-  {%- set casts = [] -%}
-  {%- for column in columns -%}
-    {%- do names.append(adapter.quote(column.name)) -%}
-    {%- do casts.append('cast(' ~ adapter.quote(column.name) ~ ' as ' ~ column.data_type ~ ') as ' ~ adapter.quote(column.name)) -%}
-  {%- endfor -%}
   {%- set old_rows = temporary.identifier ~ '__old_rows' -%}
   {%- set new_rows = temporary.identifier ~ '__new_rows' -%}
   {% call statement('update_in_place') -%}
     delete from {{ existing }} e
     where hash(e) in (select h from {{ old_rows }} anti join {{ new_rows }} using (h));
-    insert into {{ existing }} ({{ names | join(', ') }})
-    select {{ names | join(', ') }} from (select {{ casts | join(', ') }} from {{ temporary }}) t
+    insert into {{ existing }} ({{ comparison.columns }})
+    select {{ comparison.columns }} from ({{ comparison.new_as_declared }}) t
     where hash(t) in (select h from {{ new_rows }} anti join {{ old_rows }} using (h))
   {%- endcall %}
   {%- set query -%}
