@@ -13,9 +13,8 @@ copy of the previous one, the tables whose digest changed are replaced (a large 
 few rows changed, as after most corrections, is updated in place: those rows deleted and inserted),
 and every table of the copy is then checked against the build's digest (DuckDB checks its blocks'
 checksums as it reads them); the Parquet file of an unchanged mart is a hard link to the previous one.
-Without a usable previous
-publication, or when the copy holds anything else or too much free space, the warehouse is written
-whole. Either way, what is published is checked table by table against the build.
+Without a usable previous publication, or when the copy holds anything else or too much free space, the
+warehouse is written whole. Either way, what is published is checked table by table against the build.
 
 Each publication is a directory of its own, `<marts>/versions/<run id>/`, written completely (under a
 temporary name, fsynced, read-only) before one pointer, the symbolic link `<marts>/current`, is
@@ -233,27 +232,19 @@ def _update_in_place(con, build: str, name: str, before: list, ddl: str) -> bool
     rows, _, old_ddl = before
     if rows < IN_PLACE_FROM_ROWS or old_ddl != ddl:
         return False
-    con.execute(f"CREATE OR REPLACE TEMP TABLE kc_old_rows AS SELECT hash(t) AS h FROM published.{name} t")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE kc_new_rows AS SELECT hash(t) AS h FROM {build}.{name} t")
+    removed = "SELECT h FROM kc_old_rows ANTI JOIN kc_new_rows USING (h)"
+    added = "SELECT h FROM kc_new_rows ANTI JOIN kc_old_rows USING (h)"
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE kc_removed AS SELECT h FROM kc_old_rows ANTI JOIN kc_new_rows USING (h)"
-        )
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE kc_added AS SELECT h FROM kc_new_rows ANTI JOIN kc_old_rows USING (h)"
-        )
-        removed, added = con.execute(
-            "SELECT (SELECT count(*) FROM kc_removed), (SELECT count(*) FROM kc_added)"
-        ).fetchone()
-        if removed + added > IN_PLACE_UP_TO * rows:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE kc_old_rows AS SELECT hash(t) AS h FROM published.{name} t")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE kc_new_rows AS SELECT hash(t) AS h FROM {build}.{name} t")
+        changed = con.execute(f"SELECT (SELECT count(*) FROM ({removed})) + (SELECT count(*) FROM ({added}))")
+        if changed.fetchone()[0] > IN_PLACE_UP_TO * rows:
             return False
-        con.execute(f"DELETE FROM published.{name} t WHERE hash(t) IN (SELECT h FROM kc_removed)")
-        con.execute(
-            f"INSERT INTO published.{name} SELECT * FROM {build}.{name} t WHERE hash(t) IN (SELECT h FROM kc_added)"
-        )
+        con.execute(f"DELETE FROM published.{name} t WHERE hash(t) IN ({removed})")
+        con.execute(f"INSERT INTO published.{name} SELECT * FROM {build}.{name} t WHERE hash(t) IN ({added})")
         return True
     finally:
-        for temp in ("kc_old_rows", "kc_new_rows", "kc_removed", "kc_added"):
+        for temp in ("kc_old_rows", "kc_new_rows"):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{temp}")
 
 

@@ -191,8 +191,8 @@ class ParseCache:
     def put(self, outcome: FileOutcome) -> None:
         found = outcome.found
         records = outcome.parsed.records if outcome.parsed else None
-        spooled = records.loader if isinstance(records, ArrowRecords) else None
-        spooled = spooled if isinstance(spooled, Spooled) else None
+        loader = records.loader if isinstance(records, ArrowRecords) else None
+        spooled = loader if isinstance(loader, Spooled) else None  # a reader's records, still in the spool
         if not outcome.cacheable or found.sha256 is None or found.problem:
             if spooled is not None:  # kept in memory, not in the cache: its spool file is pruned
                 _ = records.table
