@@ -1,6 +1,11 @@
 """bench/__init__.py (`make bench`): what each measurement leaves in place for the next."""
 
-from bench import _only_cache_kept, _site
+import os
+import time
+
+import pytest
+
+from bench import _only_cache_kept, _site, nothing_read_since
 
 
 def test_a_full_refresh_from_the_parse_cache_keeps_only_the_cache(tmp_path):
@@ -24,3 +29,15 @@ def test_a_full_refresh_from_the_parse_cache_keeps_only_the_cache(tmp_path):
         "cache/parsed/ab/entry.pickle",
     ]
     assert not marts.exists()
+
+
+def test_a_cached_full_refresh_that_read_a_file_is_refused(tmp_path):
+    entry = tmp_path / "cache" / "parsed" / "ab" / "entry.pickle"
+    entry.parent.mkdir(parents=True)
+    entry.write_text("x")
+    started = time.time()
+    os.utime(entry, (started - 60, started - 60))
+    nothing_read_since(tmp_path / "cache", started)  # written before: the cache answered
+    entry.write_text("read again")
+    with pytest.raises(SystemExit, match="did not answer for every file"):
+        nothing_read_since(tmp_path / "cache", started)
