@@ -236,12 +236,18 @@ def _report_finished(event) -> None:
 def unchanged(adapter_response) -> bool:
     """The model's table was kept as it was: its rows are the last build's (run_results.json's
     adapter_response, or the event's)."""
-    return bool(adapter_response) and "code" in adapter_response and adapter_response["code"] == UNCHANGED
+    return _code(adapter_response) == UNCHANGED
 
 
 def updated_in_place(adapter_response) -> bool:
     """Only the model's changed rows were written: its removed rows deleted, its new rows inserted."""
-    return bool(adapter_response) and "code" in adapter_response and adapter_response["code"] == UPDATED_IN_PLACE
+    return _code(adapter_response) == UPDATED_IN_PLACE
+
+
+def _code(adapter_response) -> str | None:
+    """The code the table materialization stored for the model (macros/materialization_table.sql), if any:
+    a mapping in run_results.json, a protobuf Struct in dbt's event (no `get`)."""
+    return adapter_response["code"] if adapter_response and "code" in adapter_response else None
 
 
 def _close_duckdb() -> None:

@@ -1,9 +1,9 @@
 {#-
   dbt-duckdb's table materialization, with one change for incremental refreshes: a large table that already
   exists (the build database persists between refreshes; at least var('keep_unchanged_from_rows') rows:
-  at national scale, the census, project and outcome tables) is first built as a temporary table (in memory) and compared with it, row by
-  row (a 64-bit hash of every row, its values cast to the existing table's declared types, as publication
-  compares tables). Then:
+  at national scale, the census, project and outcome tables) is first built as a temporary table (in
+  memory) and compared with it, row by row (a 64-bit hash of every row, its values cast to the existing
+  table's declared types, as publication compares tables). Then:
   - unchanged (the same columns, no row removed or added, the same row count and sum of the hashes): the
     table is left as it is: no write to the database file, nothing for its checkpoint, nothing to publish;
   - a few rows changed (removed and added rows at most var('update_in_place_up_to') of its rows: a
