@@ -223,6 +223,140 @@ def test_incremental_and_full_refresh_publish_the_same_marts(tmp_path):
     assert _published_ddl(incremental) == _published_ddl(full)
 
 
+CENSUS_HEAD = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/Phường/Thị trấn", "Số lao động"]
+
+
+def _census(path, province_title, year, facilities, when):
+    """A census workbook of `facilities` ((code, name, commune, employees), numbered in order)."""
+    rows = [[province_title], [f"KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM {year}"], [None], CENSUS_HEAD]
+    rows += [
+        [i, code, name, "Cơ sở", "bánh", commune, workers]
+        for i, (code, name, commune, workers) in enumerate(facilities, 1)
+    ]
+    corpus.write_xlsx(path, rows)
+    os.utime(path, (when, when))
+    return path
+
+
+SCOPED_CENSUS_MODELS = (
+    "staging.stg_census",
+    "intermediate.int_census_facility_keys",
+    "intermediate.int_census_facility_names",
+    "intermediate.int_census_facilities",
+    "intermediate.int_census_province_waves",
+)
+
+
+def _tables(db, names) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in names}
+    finally:
+        con.close()
+
+
+def test_a_census_file_changed_added_or_removed_rebuilds_only_its_province_and_gives_the_full_refreshs_marts(
+    tmp_path,
+):
+    """The census models are built by match scope (macros/census_scopes.sql): a corrected census file
+    rebuilds its province's rows only, and after a change, an addition and a removal the marts and the
+    scoped tables are what a full refresh of the same inbox builds."""
+    raw = _inbox(tmp_path)
+    soc_trang = raw / "census" / "soc-trang" / "2018" / "dieu-tra.xlsx"
+    hau_giang = raw / "census" / "hau-giang" / "2018" / "dieu-tra.xlsx"
+    _census(
+        soc_trang,
+        "UBND TỈNH SÓC TRĂNG",
+        2018,
+        [("CS1", "Cơ sở Bánh pía Út Hoa", "Xã Đại Tâm", 5), (None, "Cơ sở Bún Nam", "Xã Đại Tâm", 3)],
+        1_580_000_000,
+    )
+    _census(hau_giang, "UBND TỈNH HẬU GIANG", 2018, [("HG1", "Cơ sở Bánh tét", "Xã Tân Bình", 4)], 1_580_000_000)
+    site = tmp_path / "incremental"
+    build_db = site / "work" / "build" / "warehouse.duckdb"
+    _refresh(raw, tmp_path, "incremental")
+
+    # Hậu Giang's staging rows marked: a build that recomputed its scope would bring back its rows
+    # as read, and a whole build of int_census_facilities would carry the mark on
+    con = duckdb.connect(str(build_db))
+    con.execute("UPDATE staging.stg_census SET industry = 'marked' WHERE match_scope = 'pre2025:93'")
+    con.close()
+    _census(
+        soc_trang,
+        "UBND TỈNH SÓC TRĂNG",
+        2018,
+        [("CS1", "Cơ sở Bánh pía Út Hoa", "Xã Đại Tâm", 6), (None, "Cơ sở Bún Nam", "Xã Đại Tâm", 3)],
+        1_590_000_000,
+    )
+    _refresh(raw, tmp_path, "incremental")
+    con = duckdb.connect(str(build_db))
+    try:
+        industries = dict(
+            con.execute("SELECT match_scope, list(DISTINCT industry) FROM staging.stg_census GROUP BY ALL").fetchall()
+        )
+        assert industries == {"pre2025:93": ["marked"], "pre2025:94": ["bánh"]}  # only Sóc Trăng rebuilt
+        assert con.execute(
+            "SELECT list(industry), list(employees ORDER BY employees) FILTER (WHERE match_scope = 'pre2025:94') "
+            "FROM intermediate.int_census_facilities"
+        ).fetchone() == (["bánh"] * 3, [3, 6])  # Hậu Giang's facility not rebuilt either; Sóc Trăng's corrected
+        con.execute("UPDATE staging.stg_census SET industry = 'bánh' WHERE match_scope = 'pre2025:93'")
+    finally:
+        con.close()
+
+    # a new province, then a province's only census withdrawn (its scope vanishes)
+    _census(
+        raw / "census" / "bac-ninh" / "2018" / "dieu-tra.xlsx",
+        "UBND TỈNH BẮC NINH",
+        2018,
+        [("BN1", "Cơ sở Gốm", "Xã Phù Lãng", 9)],
+        1_590_000_000,
+    )
+    _refresh(raw, tmp_path, "incremental")
+    hau_giang.unlink()
+    incremental = _refresh(raw, tmp_path, "incremental")
+
+    full = _refresh(raw, tmp_path, "full")
+    assert published_marts(incremental) == published_marts(full)
+    got = _tables(build_db, SCOPED_CENSUS_MODELS)
+    assert got == _tables(tmp_path / "full" / "work" / "build" / "warehouse.duckdb", SCOPED_CENSUS_MODELS)
+    assert {row[1] for row in got["staging.stg_census"]} == {"pre2025:94", "pre2025:27"}  # Hậu Giang's rows gone
+
+
+def test_a_census_build_interrupted_between_two_models_is_completed_by_the_next_build(tmp_path):
+    """A refresh killed after stg_census took a scope's new rows but before the models downstream did
+    (the census source then stays pending): the next build brings each scoped model up to date with its
+    own input, as a whole build would."""
+    raw = _inbox(tmp_path)
+    _census(
+        raw / "census" / "soc-trang" / "2018" / "dieu-tra.xlsx",
+        "UBND TỈNH SÓC TRĂNG",
+        2018,
+        [("CS1", "Cơ sở Bánh pía", "Xã Đại Tâm", 5), ("CS2", "Cơ sở Bún", "Xã Đại Tâm", 3)],
+        1_580_000_000,
+    )
+    _census(
+        raw / "census" / "hau-giang" / "2018" / "dieu-tra.xlsx",
+        "UBND TỈNH HẬU GIANG",
+        2018,
+        [("HG1", "Cơ sở Bánh tét", "Xã Tân Bình", 4)],
+        1_580_000_000,
+    )
+    paths = Paths(raw, tmp_path / "site" / "marts", tmp_path / "site" / "work")
+    _refresh(raw, tmp_path, "site")
+    con = duckdb.connect(str(paths.build_db))
+    con.execute("UPDATE raw.census SET facility_code = 'CS1' WHERE facility_code = 'CS2'")  # two rows, one facility
+    con.close()
+
+    _dbt_build(paths, "stg_census_scopes stg_census", {})  # killed here
+    facilities = _tables(paths.build_db, ["intermediate.int_census_facilities"])["intermediate.int_census_facilities"]
+    assert len(facilities) == 3  # the models downstream still hold the rows of before
+    _dbt_build(paths, "source:raw.census+", {})
+    incremental = _tables(paths.build_db, SCOPED_CENSUS_MODELS)
+    assert len(incremental["intermediate.int_census_facilities"]) == 2  # Sóc Trăng's two rows merged
+    _dbt_build(paths, "source:raw.census+", {}, "--full-refresh")  # every table written whole
+    assert incremental == _tables(paths.build_db, SCOPED_CENSUS_MODELS)
+
+
 def test_a_large_table_is_kept_when_its_rows_are_unchanged_and_written_when_they_change(tmp_path):
     """The comparison the table materialization makes for census-scale tables, made here for every table
     (keep_unchanged_from_rows: 0) on a real build: a changed table is written with its contract, an

@@ -2,12 +2,25 @@
 -- descriptive columns from its latest wave, its name from the latest row that carried the code.
 -- Census rows only, so a refresh that changes projects does not rebuild it (at national scale it
 -- merges about 600,000 rows: most of the facilities mart's cost). marts.facilities adds the support.
-with stg_census as (
-    select * from {{ ref('stg_census') }}
+-- Built by scope: a refresh recomputes only the scopes whose census rows changed (macros/census_scopes.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ census_scopes_stale_deleted(ref('stg_census')) }}",
+) }}
+
+with to_build as (
+    {{ census_scopes_to_build(ref('stg_census')) }}
+),
+
+stg_census as (
+    select * from {{ ref('stg_census') }} as scoped
+    where {{ census_scope_is_built('scoped.match_scope') }}
 ),
 
 int_census_facility_keys as (
-    select * from {{ ref('int_census_facility_keys') }}
+    select * from {{ ref('int_census_facility_keys') }} as scoped
+    where {{ census_scope_is_built('scoped.match_scope') }}
 ),
 
 dim_province as (
@@ -19,6 +32,8 @@ dim_province as (
 ranked as (
     select
         keys.facility_key,
+        keys.match_scope,
+        keys.scope_digest,
         keys.matched_code,
         census.census_row_key,
         census.facility_code,
@@ -49,6 +64,9 @@ ranked as (
 waves as (
     select
         facility_key,
+        -- one scope per facility: its key is made from it (int_census_facility_keys)
+        any_value(match_scope) as match_scope,
+        any_value(scope_digest) as scope_digest,
         max(coalesce(facility_code, matched_code)) as facility_code,
         min(survey_year) as first_survey_year,
         max(survey_year) as last_survey_year,
@@ -63,6 +81,8 @@ waves as (
 final as (
     select
         waves.facility_key,
+        waves.match_scope,
+        waves.scope_digest,
         waves.facility_code,
         named.facility_name,
         latest.facility_type,

@@ -7,8 +7,20 @@
 --      that name and commune (so two code-less rows with the same name and commune are one).
 -- Normalised means pipelines/ingest/text.py:name_key: NFC, one tone placement, case, spacing and
 -- punctuation ignored. Two facilities with the same name in different communes stay apart.
-with census as (
-    select * from {{ ref('stg_census') }}
+-- Built by scope: a refresh recomputes only the scopes whose census rows changed (macros/census_scopes.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ census_scopes_stale_deleted(ref('stg_census')) }}",
+) }}
+
+with to_build as (
+    {{ census_scopes_to_build(ref('stg_census')) }}
+),
+
+census as (
+    select * from {{ ref('stg_census') }} as scoped
+    where {{ census_scope_is_built('scoped.match_scope') }}
 ),
 
 coded_names as (
@@ -23,6 +35,7 @@ keyed as (
     select
         census.census_row_key,
         census.match_scope,
+        census.scope_digest,
         coalesce(census.facility_code_key, coded_names.facility_code) as matched_code,
         case
             when census.facility_code_key is not null then 'code'
@@ -42,6 +55,8 @@ keyed as (
 final as (
     select
         census_row_key,
+        match_scope,
+        scope_digest,
         md5(
             case
                 when matched_code is not null then concat_ws('|', match_scope, 'code', matched_code)

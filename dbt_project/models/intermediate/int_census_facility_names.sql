@@ -1,19 +1,33 @@
 -- The keys under which a census facility can be found by other datasets: its match scope (the
 -- province), its code and name keys, its district. Census rows only, so a refresh that changes only
 -- projects or outcomes does not redo this at national scale (600,000 rows); the project and outcome
--- links read it (int_beneficiary_facilities, int_outcome_facility_links).
-with census as (
-    select * from {{ ref('stg_census') }}
+-- links read it (int_beneficiary_facilities, int_outcome_facility_links). Built by scope
+-- (macros/census_scopes.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ census_scopes_stale_deleted(ref('stg_census')) }}",
+) }}
+
+with to_build as (
+    {{ census_scopes_to_build(ref('stg_census')) }}
+),
+
+census as (
+    select * from {{ ref('stg_census') }} as scoped
+    where {{ census_scope_is_built('scoped.match_scope') }}
 ),
 
 keys as (
-    select * from {{ ref('int_census_facility_keys') }}
+    select * from {{ ref('int_census_facility_keys') }} as scoped
+    where {{ census_scope_is_built('scoped.match_scope') }}
 ),
 
 final as (
     select distinct
         keys.facility_key,
         census.match_scope,
+        census.scope_digest,
         census.facility_code_key,
         census.facility_name_key,
         census.district_key

@@ -1,13 +1,29 @@
 -- One facility in one census wave, as read (no personal data reaches the raw table at all).
 -- `match_scope` is the province a facility code is unique within: the old province where known.
+-- Built by scope: a refresh recomputes only the scopes whose raw rows changed (macros/census_scopes.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ census_scopes_stale_deleted(ref('stg_census_scopes')) }}",
+) }}
+
 with raw_census as (
     select * from {{ source('raw', 'census') }}
+),
+
+scopes as (
+    select * from {{ ref('stg_census_scopes') }}
+),
+
+to_build as (
+    {{ census_scopes_to_build(ref('stg_census_scopes')) }}
 ),
 
 final as (
     select
         {{ source_row_number() }} as census_row_key,
-        coalesce('pre2025:' || province_code, '2025:' || province_code_2025) as match_scope,
+        scopes.match_scope,
+        scopes.scope_digest,
         nullif(trim(facility_code), '') as facility_code,
         {{ code_key('facility_code') }} as facility_code_key,
         facility_name,
@@ -30,6 +46,8 @@ final as (
         source_row,
         source_sha256
     from raw_census
+    inner join scopes on scopes.match_scope is not distinct from {{ census_match_scope('raw_census') }}
+    where {{ census_scope_is_built('scopes.match_scope') }}
 )
 
 select * from final

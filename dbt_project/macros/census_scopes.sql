@@ -1,0 +1,56 @@
+{#-
+  The census models are built by match scope (the province a facility code is unique within): a
+  facility's rows, its key, its names and its merged description all lie within one scope, so a
+  corrected census file, which touches one province, rebuilds that scope alone rather than 600,000 rows.
+
+  `stg_census_scopes` holds, per scope, a digest of its raw census rows. Every scoped model stores on
+  its rows the digest of the input it was built from (stg_census from `stg_census_scopes`, the models
+  downstream from `stg_census`), and a build of the model
+  - first deletes its rows whose (scope, digest) is no longer in its input: changed or vanished scopes
+    (`census_scopes_stale_deleted`, the model's pre-hook, in the model's transaction);
+  - then computes only the scopes whose (scope, digest) it does not hold: changed or new scopes
+    (`census_scopes_to_build`), appended.
+  Each model compares itself with its own input, so a build killed between two models (the next refresh
+  builds them again: the census source stays pending) brings every model up to date; a fresh build
+  database builds every table whole.
+-#}
+
+{#- the match scope of a census row: its old province where known, else its 2025 province -#}
+{% macro census_match_scope(relation='') -%}
+    {%- set prefix = relation ~ '.' if relation else '' -%}
+    coalesce('pre2025:' || {{ prefix }}province_code, '2025:' || {{ prefix }}province_code_2025)
+{%- endmacro %}
+
+{#- the (scope, digest) pairs a relation holds: 63 or so, however many rows -#}
+{% macro census_scope_pairs(relation) -%}
+    (select distinct match_scope, scope_digest from {{ relation }})
+{%- endmacro %}
+
+{#- the pre-hook of a scoped model: its rows of scopes whose input changed or vanished, deleted -#}
+{% macro census_scopes_stale_deleted(scopes) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as built
+        where not exists (
+            select 1 from {{ census_scope_pairs(scopes) }} as input
+            where input.match_scope is not distinct from built.match_scope and input.scope_digest = built.scope_digest
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- the scopes a build of the model computes: all of them in a whole build, else those it does not hold -#}
+{% macro census_scopes_to_build(scopes) -%}
+    select input.match_scope
+    from {{ census_scope_pairs(scopes) }} as input
+    {%- if is_incremental() %}
+        where not exists (
+            select 1 from {{ census_scope_pairs(this) }} as built
+            where built.match_scope is not distinct from input.match_scope and built.scope_digest = input.scope_digest
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- a scoped model's rows restricted to the scopes to build (`census_scopes_to_build`, as the CTE `to_build`);
+    `column` qualified with its table: unqualified, it would be to_build's own -#}
+{% macro census_scope_is_built(column) -%}
+    exists (select 1 from to_build where to_build.match_scope is not distinct from {{ column }})
+{%- endmacro %}
