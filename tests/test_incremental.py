@@ -226,13 +226,16 @@ def test_incremental_and_full_refresh_publish_the_same_marts(tmp_path):
 CENSUS_HEAD = ["STT", "Mã cơ sở", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/Phường/Thị trấn", "Số lao động"]
 
 
-def _census(path, province_title, year, facilities, when):
-    """A census workbook of `facilities` ((code, name, commune, employees), numbered in order)."""
-    rows = [[province_title], [f"KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM {year}"], [None], CENSUS_HEAD]
-    rows += [
-        [i, code, name, "Cơ sở", "bánh", commune, workers]
-        for i, (code, name, commune, workers) in enumerate(facilities, 1)
-    ]
+PROVINCE_TITLES = {"soc-trang": "SÓC TRĂNG", "hau-giang": "HẬU GIANG", "bac-ninh": "BẮC NINH"}
+
+
+def _census(raw, province, facilities, when=1_580_000_000):
+    """The province's 2018 census: `facilities` ((code, name, commune, employees), numbered in order)."""
+    path = raw / "census" / province / "2018" / "dieu-tra.xlsx"
+    rows = [[f"UBND TỈNH {PROVINCE_TITLES[province]}"], ["KẾT QUẢ ĐIỀU TRA CƠ SỞ CÔNG NGHIỆP NÔNG THÔN NĂM 2018"]]
+    rows += [[None], CENSUS_HEAD]
+    for i, (code, name, commune, workers) in enumerate(facilities, 1):
+        rows.append([i, code, name, "Cơ sở", "bánh", commune, workers])
     corpus.write_xlsx(path, rows)
     os.utime(path, (when, when))
     return path
@@ -262,16 +265,10 @@ def test_a_census_file_changed_added_or_removed_rebuilds_only_its_province_and_g
     rebuilds its province's rows only, and after a change, an addition and a removal the marts and the
     scoped tables are what a full refresh of the same inbox builds."""
     raw = _inbox(tmp_path)
-    soc_trang = raw / "census" / "soc-trang" / "2018" / "dieu-tra.xlsx"
-    hau_giang = raw / "census" / "hau-giang" / "2018" / "dieu-tra.xlsx"
     _census(
-        soc_trang,
-        "UBND TỈNH SÓC TRĂNG",
-        2018,
-        [("CS1", "Cơ sở Bánh pía Út Hoa", "Xã Đại Tâm", 5), (None, "Cơ sở Bún Nam", "Xã Đại Tâm", 3)],
-        1_580_000_000,
+        raw, "soc-trang", [("CS1", "Cơ sở Bánh pía Út Hoa", "Xã Đại Tâm", 5), (None, "Cơ sở Bún Nam", "Xã Đại Tâm", 3)]
     )
-    _census(hau_giang, "UBND TỈNH HẬU GIANG", 2018, [("HG1", "Cơ sở Bánh tét", "Xã Tân Bình", 4)], 1_580_000_000)
+    hau_giang = _census(raw, "hau-giang", [("HG1", "Cơ sở Bánh tét", "Xã Tân Bình", 4)])
     site = tmp_path / "incremental"
     build_db = site / "work" / "build" / "warehouse.duckdb"
     _refresh(raw, tmp_path, "incremental")
@@ -282,9 +279,8 @@ def test_a_census_file_changed_added_or_removed_rebuilds_only_its_province_and_g
     con.execute("UPDATE staging.stg_census SET industry = 'marked' WHERE match_scope = 'pre2025:93'")
     con.close()
     _census(
-        soc_trang,
-        "UBND TỈNH SÓC TRĂNG",
-        2018,
+        raw,
+        "soc-trang",
         [("CS1", "Cơ sở Bánh pía Út Hoa", "Xã Đại Tâm", 6), (None, "Cơ sở Bún Nam", "Xã Đại Tâm", 3)],
         1_590_000_000,
     )
@@ -304,13 +300,7 @@ def test_a_census_file_changed_added_or_removed_rebuilds_only_its_province_and_g
         con.close()
 
     # a new province, then a province's only census withdrawn (its scope vanishes)
-    _census(
-        raw / "census" / "bac-ninh" / "2018" / "dieu-tra.xlsx",
-        "UBND TỈNH BẮC NINH",
-        2018,
-        [("BN1", "Cơ sở Gốm", "Xã Phù Lãng", 9)],
-        1_590_000_000,
-    )
+    _census(raw, "bac-ninh", [("BN1", "Cơ sở Gốm", "Xã Phù Lãng", 9)], 1_590_000_000)
     _refresh(raw, tmp_path, "incremental")
     hau_giang.unlink()
     incremental = _refresh(raw, tmp_path, "incremental")
@@ -327,20 +317,8 @@ def test_a_census_build_interrupted_between_two_models_is_completed_by_the_next_
     (the census source then stays pending): the next build brings each scoped model up to date with its
     own input, as a whole build would."""
     raw = _inbox(tmp_path)
-    _census(
-        raw / "census" / "soc-trang" / "2018" / "dieu-tra.xlsx",
-        "UBND TỈNH SÓC TRĂNG",
-        2018,
-        [("CS1", "Cơ sở Bánh pía", "Xã Đại Tâm", 5), ("CS2", "Cơ sở Bún", "Xã Đại Tâm", 3)],
-        1_580_000_000,
-    )
-    _census(
-        raw / "census" / "hau-giang" / "2018" / "dieu-tra.xlsx",
-        "UBND TỈNH HẬU GIANG",
-        2018,
-        [("HG1", "Cơ sở Bánh tét", "Xã Tân Bình", 4)],
-        1_580_000_000,
-    )
+    _census(raw, "soc-trang", [("CS1", "Cơ sở Bánh pía", "Xã Đại Tâm", 5), ("CS2", "Cơ sở Bún", "Xã Đại Tâm", 3)])
+    _census(raw, "hau-giang", [("HG1", "Cơ sở Bánh tét", "Xã Tân Bình", 4)])
     paths = Paths(raw, tmp_path / "site" / "marts", tmp_path / "site" / "work")
     _refresh(raw, tmp_path, "site")
     con = duckdb.connect(str(paths.build_db))

@@ -54,3 +54,20 @@
 {% macro census_scope_is_built(column) -%}
     exists (select 1 from to_build where to_build.match_scope is not distinct from {{ column }})
 {%- endmacro %}
+
+{#- a scoped model's configuration: a dbt incremental model whose rows of changed or vanished scopes its
+    pre-hook deletes, and to which the rows of the scopes it computes are appended; `input` is the model
+    whose (scope, digest) pairs it follows -#}
+{% macro census_scoped_model(input) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ census_scopes_stale_deleted(ref('" ~ input ~ "')) }}",
+    ) }}
+{%- endmacro %}
+
+{#- the rows of `relation` in the scopes to build (the CTE `to_build`) -#}
+{% macro census_scope_rows(relation) -%}
+    select * from {{ relation }} as scoped
+    where {{ census_scope_is_built('scoped.match_scope') }}
+{%- endmacro %}

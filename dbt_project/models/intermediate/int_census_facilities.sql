@@ -3,24 +3,18 @@
 -- Census rows only, so a refresh that changes projects does not rebuild it (at national scale it
 -- merges about 600,000 rows: most of the facilities mart's cost). marts.facilities adds the support.
 -- Built by scope: a refresh recomputes only the scopes whose census rows changed (macros/census_scopes.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ census_scopes_stale_deleted(ref('stg_census')) }}",
-) }}
+{{ census_scoped_model('stg_census') }}
 
 with to_build as (
     {{ census_scopes_to_build(ref('stg_census')) }}
 ),
 
 stg_census as (
-    select * from {{ ref('stg_census') }} as scoped
-    where {{ census_scope_is_built('scoped.match_scope') }}
+    {{ census_scope_rows(ref('stg_census')) }}
 ),
 
 int_census_facility_keys as (
-    select * from {{ ref('int_census_facility_keys') }} as scoped
-    where {{ census_scope_is_built('scoped.match_scope') }}
+    {{ census_scope_rows(ref('int_census_facility_keys')) }}
 ),
 
 dim_province as (

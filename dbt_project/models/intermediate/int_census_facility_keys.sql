@@ -8,19 +8,14 @@
 -- Normalised means pipelines/ingest/text.py:name_key: NFC, one tone placement, case, spacing and
 -- punctuation ignored. Two facilities with the same name in different communes stay apart.
 -- Built by scope: a refresh recomputes only the scopes whose census rows changed (macros/census_scopes.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ census_scopes_stale_deleted(ref('stg_census')) }}",
-) }}
+{{ census_scoped_model('stg_census') }}
 
 with to_build as (
     {{ census_scopes_to_build(ref('stg_census')) }}
 ),
 
 census as (
-    select * from {{ ref('stg_census') }} as scoped
-    where {{ census_scope_is_built('scoped.match_scope') }}
+    {{ census_scope_rows(ref('stg_census')) }}
 ),
 
 coded_names as (

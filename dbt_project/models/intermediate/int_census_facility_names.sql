@@ -3,24 +3,18 @@
 -- projects or outcomes does not redo this at national scale (600,000 rows); the project and outcome
 -- links read it (int_beneficiary_facilities, int_outcome_facility_links). Built by scope
 -- (macros/census_scopes.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ census_scopes_stale_deleted(ref('stg_census')) }}",
-) }}
+{{ census_scoped_model('stg_census') }}
 
 with to_build as (
     {{ census_scopes_to_build(ref('stg_census')) }}
 ),
 
 census as (
-    select * from {{ ref('stg_census') }} as scoped
-    where {{ census_scope_is_built('scoped.match_scope') }}
+    {{ census_scope_rows(ref('stg_census')) }}
 ),
 
 keys as (
-    select * from {{ ref('int_census_facility_keys') }} as scoped
-    where {{ census_scope_is_built('scoped.match_scope') }}
+    {{ census_scope_rows(ref('int_census_facility_keys')) }}
 ),
 
 final as (

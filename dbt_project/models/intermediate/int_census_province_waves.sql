@@ -2,24 +2,18 @@
 -- marts.facility_census_by_province. A facility is counted once per wave; `new_facilities` are those
 -- first seen in that wave. Built by scope (macros/census_scopes.sql): an old province is one scope and
 -- a facility never leaves its scope, so a corrected census file recomputes its province alone.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ census_scopes_stale_deleted(ref('stg_census')) }}",
-) }}
+{{ census_scoped_model('stg_census') }}
 
 with to_build as (
     {{ census_scopes_to_build(ref('stg_census')) }}
 ),
 
 stg_census as (
-    select * from {{ ref('stg_census') }} as scoped
-    where {{ census_scope_is_built('scoped.match_scope') }}
+    {{ census_scope_rows(ref('stg_census')) }}
 ),
 
 int_census_facility_keys as (
-    select * from {{ ref('int_census_facility_keys') }} as scoped
-    where {{ census_scope_is_built('scoped.match_scope') }}
+    {{ census_scope_rows(ref('int_census_facility_keys')) }}
 ),
 
 census as (

@@ -1,11 +1,7 @@
 -- One facility in one census wave, as read (no personal data reaches the raw table at all).
 -- `match_scope` is the province a facility code is unique within: the old province where known.
 -- Built by scope: a refresh recomputes only the scopes whose raw rows changed (macros/census_scopes.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ census_scopes_stale_deleted(ref('stg_census_scopes')) }}",
-) }}
+{{ census_scoped_model('stg_census_scopes') }}
 
 with raw_census as (
     select * from {{ source('raw', 'census') }}
