@@ -49,10 +49,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- a scoped model's rows restricted to the scopes to build (`census_scopes_to_build`, as the CTE `to_build`);
-    `column` qualified with its table: unqualified, it would be to_build's own -#}
-{% macro census_scope_is_built(column) -%}
-    exists (select 1 from to_build where to_build.match_scope is not distinct from {{ column }})
+{#- whether the scope in `column` (qualified with its table) is one a build of the model computes,
+    `scopes` holding the (scope, digest) pairs the model follows (`census_scopes_to_build`) -#}
+{% macro census_scope_is_built(column, scopes) -%}
+    exists (
+        select 1 from ({{ census_scopes_to_build(scopes) }}) as to_build
+        where to_build.match_scope is not distinct from {{ column }}
+    )
 {%- endmacro %}
 
 {#- a scoped model's configuration: a dbt incremental model whose rows of changed or vanished scopes its
@@ -66,8 +69,8 @@
     ) }}
 {%- endmacro %}
 
-{#- the rows of `relation` in the scopes to build (the CTE `to_build`) -#}
-{% macro census_scope_rows(relation) -%}
+{#- the rows of `relation` in the scopes a build of the model computes (`scopes`: as above) -#}
+{% macro census_scope_rows(relation, scopes) -%}
     select * from {{ relation }} as scoped
-    where {{ census_scope_is_built('scoped.match_scope') }}
+    where {{ census_scope_is_built('scoped.match_scope', scopes) }}
 {%- endmacro %}

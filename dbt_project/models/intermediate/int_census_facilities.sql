@@ -5,16 +5,12 @@
 -- Built by scope: a refresh recomputes only the scopes whose census rows changed (macros/census_scopes.sql).
 {{ census_scoped_model('stg_census') }}
 
-with to_build as (
-    {{ census_scopes_to_build(ref('stg_census')) }}
-),
-
-stg_census as (
-    {{ census_scope_rows(ref('stg_census')) }}
+with stg_census as (
+    {{ census_scope_rows(ref('stg_census'), ref('stg_census')) }}
 ),
 
 int_census_facility_keys as (
-    {{ census_scope_rows(ref('int_census_facility_keys')) }}
+    {{ census_scope_rows(ref('int_census_facility_keys'), ref('stg_census')) }}
 ),
 
 dim_province as (

@@ -10,12 +10,8 @@
 -- Built by scope: a refresh recomputes only the scopes whose census rows changed (macros/census_scopes.sql).
 {{ census_scoped_model('stg_census') }}
 
-with to_build as (
-    {{ census_scopes_to_build(ref('stg_census')) }}
-),
-
-census as (
-    {{ census_scope_rows(ref('stg_census')) }}
+with census as (
+    {{ census_scope_rows(ref('stg_census'), ref('stg_census')) }}
 ),
 
 coded_names as (

@@ -4,16 +4,12 @@
 -- a facility never leaves its scope, so a corrected census file recomputes its province alone.
 {{ census_scoped_model('stg_census') }}
 
-with to_build as (
-    {{ census_scopes_to_build(ref('stg_census')) }}
-),
-
-stg_census as (
-    {{ census_scope_rows(ref('stg_census')) }}
+with stg_census as (
+    {{ census_scope_rows(ref('stg_census'), ref('stg_census')) }}
 ),
 
 int_census_facility_keys as (
-    {{ census_scope_rows(ref('int_census_facility_keys')) }}
+    {{ census_scope_rows(ref('int_census_facility_keys'), ref('stg_census')) }}
 ),
 
 census as (

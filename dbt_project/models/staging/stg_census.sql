@@ -11,10 +11,6 @@ scopes as (
     select * from {{ ref('stg_census_scopes') }}
 ),
 
-to_build as (
-    {{ census_scopes_to_build(ref('stg_census_scopes')) }}
-),
-
 final as (
     select
         {{ source_row_number() }} as census_row_key,
@@ -43,7 +39,7 @@ final as (
         source_sha256
     from raw_census
     inner join scopes on scopes.match_scope is not distinct from {{ census_match_scope('raw_census') }}
-    where {{ census_scope_is_built('scopes.match_scope') }}
+    where {{ census_scope_is_built('scopes.match_scope', ref('stg_census_scopes')) }}
 )
 
 select * from final
